@@ -438,6 +438,8 @@ pub enum TaskKind {
 }
 
 impl TaskKind {
+    pub const ALL: [TaskKind; 2] = [TaskKind::Operate, TaskKind::Oversee];
+
     pub fn as_str(self) -> &'static str {
         match self {
             TaskKind::Operate => "operate",

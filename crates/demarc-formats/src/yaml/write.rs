@@ -1,0 +1,406 @@
+//! Writing a model back as a model directory, in the layout people read.
+//!
+//! Reading what this writes gives the same model (see the round-trip tests).
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use demarc_core::model::{Allocation, Evidence, Model, Party, Service, Task, Terms};
+use demarc_core::{Status, TaskKind};
+
+use super::{ALLOCATIONS_DIR, MODEL_FILE, PARTIES_FILE, SERVICES_FILE};
+
+/// A YAML scalar: plain when that reads back as the same string, else double-quoted.
+pub fn scalar(s: &str) -> String {
+    if is_plain_safe(s) {
+        s.to_owned()
+    } else {
+        // A JSON string is a valid YAML double-quoted scalar.
+        serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned())
+    }
+}
+
+fn is_plain_safe(s: &str) -> bool {
+    let Some(first) = s.chars().next() else {
+        return false;
+    };
+    if !(first.is_alphanumeric() || first == '/' || first == '(' || first == '.' && s.len() > 1) {
+        return false;
+    }
+    if s.ends_with(' ') || s.ends_with(':') {
+        return false;
+    }
+    if s.contains(": ") || s.contains(" #") || s.contains('\n') || s.contains('\t') {
+        return false;
+    }
+    if s.chars().any(|c| c.is_control() || matches!(c, '"' | '\'' | '`' | '{' | '}' | '[' | ']' | ',' | '&' | '*' | '!' | '|' | '>' | '%' | '@')) {
+        return false;
+    }
+    let lower = s.to_ascii_lowercase();
+    if matches!(
+        lower.as_str(),
+        "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "~" | "y" | "n" | ".inf" | ".nan" | "-.inf"
+    ) {
+        return false;
+    }
+    // Anything that looks like a number or a date-time is kept a string by quoting.
+    let numeric = s
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | '_' | 'e' | 'E' | 'x' | 'o' | ':'));
+    !numeric
+}
+
+/// Write `key: value` for text, using a literal block for several lines.
+fn text(out: &mut String, indent: usize, key: &str, value: &str) {
+    let pad = " ".repeat(indent);
+    let block_ok = value.contains('\n')
+        && !value.starts_with([' ', '\n'])
+        && !value.contains('\r')
+        && !value.contains('\t')
+        && value.lines().all(|l| !l.ends_with(' '))
+        && !value.trim_end_matches('\n').contains("\n\n\n")
+        && !value.chars().any(|c| c.is_control() && c != '\n');
+    if block_ok {
+        let chomp = if value.ends_with("\n\n") {
+            "+"
+        } else if value.ends_with('\n') {
+            ""
+        } else {
+            "-"
+        };
+        let _ = writeln!(out, "{pad}{key}: |{chomp}");
+        for line in value.trim_end_matches('\n').split('\n') {
+            if line.is_empty() {
+                out.push('\n');
+            } else {
+                let _ = writeln!(out, "{pad}  {line}");
+            }
+        }
+        if chomp == "+" {
+            for _ in 0..value.len() - value.trim_end_matches('\n').len() - 1 {
+                out.push('\n');
+            }
+        }
+    } else {
+        let _ = writeln!(out, "{pad}{key}: {}", scalar(value));
+    }
+}
+
+fn opt(out: &mut String, indent: usize, key: &str, value: &Option<String>) {
+    if let Some(v) = value {
+        text(out, indent, key, v);
+    }
+}
+
+/// `demarc.yaml`
+pub fn model_file(m: &Model) -> String {
+    let mut out = String::from("# demarc model: see docs/model-format.md\n");
+    text(&mut out, 0, "name", &m.name);
+    text(&mut out, 0, "customer", &m.customer.id);
+    opt(&mut out, 0, "version", &m.version);
+    if m.catalogues.is_empty() {
+        out.push_str("catalogues: []\n");
+    } else {
+        out.push_str("catalogues:\n");
+        for c in &m.catalogues {
+            let _ = writeln!(out, "  - {}", scalar(c));
+        }
+    }
+    if m.review.last.is_some() || m.review.next.is_some() {
+        out.push_str("review:\n");
+        if let Some(d) = m.review.last {
+            let _ = writeln!(out, "  last: {d}");
+        }
+        if let Some(d) = m.review.next {
+            let _ = writeln!(out, "  next: {d}");
+        }
+    }
+    out
+}
+
+/// `parties.yaml`
+pub fn parties_file(parties: &[Party]) -> String {
+    let mut out = String::from("# Parties: the organisation, its suppliers and their suppliers.\nparties:\n");
+    if parties.is_empty() {
+        return "parties: []\n".to_owned();
+    }
+    for p in parties {
+        let _ = writeln!(out, "  - id: {}", scalar(&p.id));
+        text(&mut out, 4, "name", &p.name);
+        opt(&mut out, 4, "type", &p.kind);
+        opt(&mut out, 4, "description", &p.description);
+        if !p.roles.is_empty() {
+            out.push_str("    roles:\n");
+            for r in &p.roles {
+                let _ = writeln!(out, "      - id: {}", scalar(&r.id));
+                text(&mut out, 8, "name", &r.name);
+            }
+        }
+        if !p.people.is_empty() {
+            out.push_str("    people:\n");
+            for person in &p.people {
+                let _ = writeln!(out, "      - name: {}", scalar(&person.name));
+                opt(&mut out, 8, "email", &person.email);
+                if let Some(r) = &person.role {
+                    let _ = writeln!(out, "        role: {}", scalar(&r.id));
+                }
+                opt(&mut out, 8, "title", &person.title);
+                if person.signatory {
+                    out.push_str("        signatory: true\n");
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `services.yaml`
+pub fn services_file(services: &[Service]) -> String {
+    if services.is_empty() {
+        return "services: []\n".to_owned();
+    }
+    let mut out = String::from("# Services: what each party provides, and what it is built on.\nservices:\n");
+    for s in services {
+        let _ = writeln!(out, "  - id: {}", scalar(&s.id));
+        text(&mut out, 4, "name", &s.name);
+        opt(&mut out, 4, "description", &s.description);
+        let _ = writeln!(out, "    provider: {}", scalar(&s.provider.id));
+        if let Some(c) = &s.customer {
+            let _ = writeln!(out, "    customer: {}", scalar(&c.id));
+        }
+        if let Some(m) = s.model {
+            let _ = writeln!(out, "    model: {}", m.as_str());
+        }
+        if !s.built_on.is_empty() {
+            let ids: Vec<String> = s.built_on.iter().map(|b| scalar(&b.id)).collect();
+            let _ = writeln!(out, "    built_on: [{}]", ids.join(", "));
+        }
+        if let Some(ps) = &s.presets {
+            let ids: Vec<String> = ps.iter().map(|p| scalar(&p.id)).collect();
+            let _ = writeln!(out, "    presets: [{}]", ids.join(", "));
+        }
+        opt(&mut out, 4, "contract", &s.contract);
+        evidence(&mut out, 4, &s.evidence);
+        if !s.components.is_empty() {
+            out.push_str("    components:\n");
+            for c in &s.components {
+                let _ = writeln!(out, "      - {}", scalar(c));
+            }
+        }
+    }
+    out
+}
+
+fn evidence(out: &mut String, indent: usize, list: &[Evidence]) {
+    let pad = " ".repeat(indent);
+    match list {
+        [] => {}
+        [one] if one.collected.is_none() && one.expires.is_none() => {
+            text(out, indent, "evidence", &one.description);
+        }
+        many => {
+            let _ = writeln!(out, "{pad}evidence:");
+            for e in many {
+                let _ = writeln!(out, "{pad}  - description: {}", scalar(&e.description));
+                if let Some(d) = e.collected {
+                    let _ = writeln!(out, "{pad}    collected: {d}");
+                }
+                if let Some(d) = e.expires {
+                    let _ = writeln!(out, "{pad}    expires: {d}");
+                }
+            }
+        }
+    }
+}
+
+fn terms(out: &mut String, indent: usize, t: &Terms) {
+    opt(out, indent, "description", &t.description);
+    opt(out, indent, "scope", &t.scope);
+    opt(out, indent, "frequency", &t.frequency);
+    opt(out, indent, "sla", &t.sla);
+    evidence(out, indent, &t.evidence);
+    opt(out, indent, "contract", &t.contract);
+}
+
+fn task(out: &mut String, indent: usize, t: &Task) {
+    let pad = " ".repeat(indent);
+    match t.owners.as_slice() {
+        [one] => {
+            let _ = writeln!(out, "{pad}- owner: {}", scalar(&one.id));
+        }
+        many => {
+            let ids: Vec<String> = many.iter().map(|o| scalar(&o.id)).collect();
+            let _ = writeln!(out, "{pad}- owner: [{}]", ids.join(", "));
+        }
+    }
+    let inner = indent + 2;
+    if let Some(r) = &t.role {
+        let _ = writeln!(out, "{pad}  role: {}", scalar(&r.id));
+    }
+    let _ = writeln!(
+        out,
+        "{pad}  kind: {}",
+        if t.kind == TaskKind::Oversee { "oversee" } else { "operate" }
+    );
+    terms(out, inner, &t.terms);
+}
+
+/// Write one allocation under `responsibilities:` (short form when only a status).
+pub fn allocation(out: &mut String, indent: usize, a: &Allocation) {
+    let pad = " ".repeat(indent);
+    let key = scalar(&a.responsibility.id);
+    let short = a.reason.is_none()
+        && a.from.is_none()
+        && a.terms.is_empty()
+        && a.tasks.is_empty()
+        && a.contested.is_none()
+        && a.review_by.is_none()
+        && a.note.is_none();
+    if short {
+        let _ = writeln!(out, "{pad}{key}: {}", a.status.as_str());
+        return;
+    }
+    let _ = writeln!(out, "{pad}{key}:");
+    let inner = indent + 2;
+    let ipad = " ".repeat(inner);
+    let _ = writeln!(out, "{ipad}status: {}", a.status.as_str());
+    opt(out, inner, "reason", &a.reason);
+    if let Some(f) = &a.from {
+        let _ = writeln!(out, "{ipad}from: {}", scalar(&f.id));
+    }
+    terms(out, inner, &a.terms);
+    if !a.tasks.is_empty() {
+        let _ = writeln!(out, "{ipad}tasks:");
+        for t in &a.tasks {
+            task(out, inner + 2, t);
+        }
+    }
+    if let Some(c) = &a.contested {
+        let _ = writeln!(out, "{ipad}contested:");
+        let _ = writeln!(out, "{ipad}  by: {}", scalar(&c.by.id));
+        text(out, inner + 2, "comment", &c.comment);
+    }
+    if let Some(d) = a.review_by {
+        let _ = writeln!(out, "{ipad}review_by: {d}");
+    }
+    opt(out, inner, "note", &a.note);
+}
+
+/// `allocations/<service>.yaml`
+pub fn allocations_file(service: &str, cells: &[Allocation]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "service: {}", scalar(service));
+    if cells.is_empty() {
+        out.push_str("responsibilities: {}\n");
+        return out;
+    }
+    out.push_str("responsibilities:\n");
+    for a in cells {
+        allocation(&mut out, 2, a);
+    }
+    out
+}
+
+/// The file name of a service's allocations.
+pub fn allocations_path(service: &str) -> String {
+    let safe: String = service
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' })
+        .collect();
+    format!("{ALLOCATIONS_DIR}/{safe}.yaml")
+}
+
+/// Every file of a model directory, by relative path.
+pub fn model_files(m: &Model) -> Vec<(String, String)> {
+    let mut files = vec![
+        (MODEL_FILE.to_owned(), model_file(m)),
+        (PARTIES_FILE.to_owned(), parties_file(&m.parties)),
+        (SERVICES_FILE.to_owned(), services_file(&m.services)),
+    ];
+    let mut used: Vec<String> = Vec::new();
+    for group in &m.allocations {
+        let mut path = allocations_path(&group.service.id);
+        let mut n = 2;
+        while used.contains(&path) {
+            path = format!("{}-{n}.yaml", path.trim_end_matches(".yaml"));
+            n += 1;
+        }
+        used.push(path.clone());
+        files.push((path, allocations_file(&group.service.id, &group.cells)));
+    }
+    files
+}
+
+/// Write a model directory so that nothing is half-written: everything goes to a temporary
+/// directory beside the target, which then takes the target's place. Allocation files of
+/// services no longer in the model do not survive.
+pub fn write_dir(dir: &Path, files: &[(String, String)]) -> std::io::Result<()> {
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "model".into());
+    let tmp = parent.join(format!(".{name}.demarc-tmp-{}", std::process::id()));
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp)?;
+    }
+    let result = (|| {
+        std::fs::create_dir_all(tmp.join(ALLOCATIONS_DIR))?;
+        if dir.is_dir() {
+            // Keep what we do not write (catalogue files, README, .git, ...).
+            copy_others(dir, &tmp)?;
+        }
+        for (rel, text) in files {
+            let p = tmp.join(rel);
+            if let Some(d) = p.parent() {
+                std::fs::create_dir_all(d)?;
+            }
+            std::fs::write(p, text)?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    if dir.exists() {
+        let old = parent.join(format!(".{name}.demarc-old-{}", std::process::id()));
+        std::fs::rename(dir, &old)?;
+        if let Err(e) = std::fs::rename(&tmp, dir) {
+            let _ = std::fs::rename(&old, dir);
+            return Err(e);
+        }
+        std::fs::remove_dir_all(&old)?;
+    } else {
+        std::fs::rename(&tmp, dir)?;
+    }
+    Ok(())
+}
+
+fn copy_others(from: &Path, to: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let n = name.to_string_lossy();
+        if n == ALLOCATIONS_DIR || n == MODEL_FILE || n == PARTIES_FILE || n == SERVICES_FILE {
+            continue;
+        }
+        copy_tree(&entry.path(), &to.join(&name))?;
+    }
+    Ok(())
+}
+
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    if from.is_dir() {
+        std::fs::create_dir_all(to)?;
+        for entry in std::fs::read_dir(from)? {
+            let entry = entry?;
+            copy_tree(&entry.path(), &to.join(entry.file_name()))?;
+        }
+        Ok(())
+    } else {
+        std::fs::copy(from, to).map(|_| ())
+    }
+}
+
+/// Explicit allocations only, as the model writes them (no preset defaults).
+pub fn is_undecided(a: &Allocation) -> bool {
+    a.status == Status::Undecided && a.tasks.is_empty()
+}
