@@ -242,6 +242,7 @@ fn check_cell(view: &View<'_>, contracted: &[bool], s: ServiceIx, r: RespIx, tod
 
     if let (Origin::Explicit, Some((p, entry))) = (cell.origin, cell.preset)
         && entry.expected
+        && status != Status::Undecided
         && entry.allocation.status != status
     {
         let preset = &view.model.catalogue.presets[p as usize];

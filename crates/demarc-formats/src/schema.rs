@@ -59,3 +59,10 @@ pub fn schema(file: SchemaFile) -> String {
     };
     serde_json::to_string_pretty(&schema).unwrap_or_default()
 }
+
+/// One schema that accepts any model file (each file's schema as an alternative).
+pub fn all_schema() -> String {
+    let generator = SchemaSettings::draft2020_12().into_generator();
+    let schema = generator.into_root_schema_for::<raw::AnyModelFile>();
+    serde_json::to_string_pretty(&schema).unwrap_or_default()
+}

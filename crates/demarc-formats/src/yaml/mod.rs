@@ -88,9 +88,21 @@ fn strip_location(s: &str) -> String {
         && let Some((_, msg)) = rest.split_once(": ")
         && rest.split(':').next().is_some_and(|loc| loc.contains(" column "))
     {
-        return msg.to_owned();
+        return strip_at_suffix(msg).to_owned();
     }
-    s.to_owned()
+    strip_at_suffix(s).to_owned()
+}
+
+/// Custom messages come back with " at line L, column C" appended.
+fn strip_at_suffix(s: &str) -> &str {
+    if let Some(i) = s.rfind(" at line ")
+        && s[i + 9..].split_once(", column ").is_some_and(|(l, c)| {
+            l.bytes().all(|b| b.is_ascii_digit()) && c.bytes().all(|b| b.is_ascii_digit())
+        })
+    {
+        return &s[..i];
+    }
+    s
 }
 
 impl fmt::Display for LoadError {

@@ -34,6 +34,19 @@ pub struct ModelFile {
     pub review: Option<Spanned<ReviewFile>>,
 }
 
+/// Any file of a model directory: what `demarc schema` prints by default.
+#[derive(Debug, JsonSchema)]
+#[serde(untagged)]
+#[schemars(title = "demarc model file", description = "A file of a demarc model directory: demarc.yaml, parties.yaml, services.yaml, allocations/*.yaml, or a catalogue.")]
+#[allow(dead_code)]
+pub enum AnyModelFile {
+    Model(ModelFile),
+    Parties(PartiesFile),
+    Services(ServicesFile),
+    Allocations(AllocationsFile),
+    Catalogue(CatalogueFile),
+}
+
 /// Review dates.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use demarc_core::model::{Allocation, Evidence, Model, Party, Service, Task, Terms};
-use demarc_core::{Status, TaskKind};
+use demarc_core::TaskKind;
 
 use super::{ALLOCATIONS_DIR, MODEL_FILE, PARTIES_FILE, SERVICES_FILE};
 
@@ -332,8 +332,10 @@ pub fn model_files(m: &Model) -> Vec<(String, String)> {
 }
 
 /// Write a model directory so that nothing is half-written: everything goes to a temporary
-/// directory beside the target, which then takes the target's place. Allocation files of
-/// services no longer in the model do not survive.
+/// directory beside the target, which then takes the target's place.
+///
+/// Files of an existing directory that `files` does not name are kept (catalogues, a README,
+/// `.git`), except `allocations/`, which is replaced as a whole by the allocation files given.
 pub fn write_dir(dir: &Path, files: &[(String, String)]) -> std::io::Result<()> {
     let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "model".into());
@@ -345,7 +347,7 @@ pub fn write_dir(dir: &Path, files: &[(String, String)]) -> std::io::Result<()> 
         std::fs::create_dir_all(tmp.join(ALLOCATIONS_DIR))?;
         if dir.is_dir() {
             // Keep what we do not write (catalogue files, README, .git, ...).
-            copy_others(dir, &tmp)?;
+            copy_others(dir, &tmp, files)?;
         }
         for (rel, text) in files {
             let p = tmp.join(rel);
@@ -374,12 +376,12 @@ pub fn write_dir(dir: &Path, files: &[(String, String)]) -> std::io::Result<()> 
     Ok(())
 }
 
-fn copy_others(from: &Path, to: &Path) -> std::io::Result<()> {
+fn copy_others(from: &Path, to: &Path, files_written: &[(String, String)]) -> std::io::Result<()> {
     for entry in std::fs::read_dir(from)? {
         let entry = entry?;
         let name = entry.file_name();
         let n = name.to_string_lossy();
-        if n == ALLOCATIONS_DIR || n == MODEL_FILE || n == PARTIES_FILE || n == SERVICES_FILE {
+        if n == ALLOCATIONS_DIR || files_written.iter().any(|(rel, _)| *rel == n) {
             continue;
         }
         copy_tree(&entry.path(), &to.join(&name))?;
@@ -398,9 +400,4 @@ fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
     } else {
         std::fs::copy(from, to).map(|_| ())
     }
-}
-
-/// Explicit allocations only, as the model writes them (no preset defaults).
-pub fn is_undecided(a: &Allocation) -> bool {
-    a.status == Status::Undecided && a.tasks.is_empty()
 }

@@ -1,0 +1,392 @@
+//! The matrix as CSV, written and read back without loss (`docs/csv.md`).
+//!
+//! One row per cell (the *cell row*, `owner` empty), followed by one row per task of that cell
+//! (the *task rows*, `owner` set). Every cell of the matrix is written, including those a preset
+//! fills and those nobody has decided, so the sheet shows the whole matrix; the `origin`
+//! column says which is which, and reading keeps preset cells implicit when they are unchanged.
+
+use demarc_core::model::{
+    Allocation, Contest, Evidence, Ref, ServiceAllocations, Task, Terms,
+};
+use demarc_core::report::MatrixFilter;
+use demarc_core::view::{Origin, RespIx, ServiceIx};
+use demarc_core::{Date, Model, Status, TaskKind, View};
+use demarc_core::finding::nearest;
+
+/// The columns, in order.
+pub const COLUMNS: [&str; 20] = [
+    "service",
+    "responsibility",
+    "status",
+    "reason",
+    "from",
+    "owner",
+    "role",
+    "kind",
+    "description",
+    "scope",
+    "frequency",
+    "sla",
+    "evidence",
+    "contract",
+    "contested_by",
+    "contested_comment",
+    "review_by",
+    "note",
+    "origin",
+    "responsibility_title",
+];
+
+/// An error in a CSV file: the line, the column and what was expected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CsvError {
+    pub line: u64,
+    pub column: Option<&'static str>,
+    pub message: String,
+}
+
+impl std::fmt::Display for CsvError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.column {
+            Some(c) => write!(f, "line {}, column {c}: {}", self.line, self.message),
+            None => write!(f, "line {}: {}", self.line, self.message),
+        }
+    }
+}
+
+fn evidence_text(list: &[Evidence]) -> String {
+    list.iter()
+        .map(|e| {
+            let mut dates = Vec::new();
+            if let Some(d) = e.collected {
+                dates.push(format!("collected {d}"));
+            }
+            if let Some(d) = e.expires {
+                dates.push(format!("expires {d}"));
+            }
+            if dates.is_empty() {
+                e.description.clone()
+            } else {
+                format!("{} ({})", e.description, dates.join("; "))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn parse_evidence(s: &str) -> Result<Vec<Evidence>, String> {
+    let mut out = Vec::new();
+    for item in s.split('\n').map(str::trim_end).filter(|l| !l.trim().is_empty()) {
+        let mut e = Evidence { description: item.to_owned(), collected: None, expires: None };
+        if let Some(body) = item.strip_suffix(')')
+            && let Some(open) = body.rfind(" (")
+        {
+            let inner = &body[open + 2..];
+            let mut collected = None;
+            let mut expires = None;
+            let mut ok = true;
+            for part in inner.split("; ") {
+                if let Some(d) = part.strip_prefix("collected ") {
+                    collected = Some(d.parse::<Date>().map_err(|e| e.to_string())?);
+                } else if let Some(d) = part.strip_prefix("expires ") {
+                    expires = Some(d.parse::<Date>().map_err(|e| e.to_string())?);
+                } else {
+                    ok = false;
+                }
+            }
+            if ok {
+                e = Evidence { description: body[..open].to_owned(), collected, expires };
+            }
+        }
+        out.push(e);
+    }
+    Ok(out)
+}
+
+fn opt(s: &Option<String>) -> String {
+    s.clone().unwrap_or_default()
+}
+
+fn terms_cols(t: &Terms) -> [String; 6] {
+    [
+        opt(&t.description),
+        opt(&t.scope),
+        opt(&t.frequency),
+        opt(&t.sla),
+        evidence_text(&t.evidence),
+        opt(&t.contract),
+    ]
+}
+
+/// Write the matrix (optionally one service's, or only the cells a party holds).
+pub fn write(view: &View<'_>, filter: MatrixFilter) -> Result<String, csv::Error> {
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    w.write_record(COLUMNS)?;
+    for (s, service) in view.services().iter().enumerate() {
+        let s = s as ServiceIx;
+        if filter.service.is_some_and(|f| f != s) {
+            continue;
+        }
+        for (r, (_, resp)) in view.responsibilities().iter().enumerate() {
+            let r = r as RespIx;
+            let cell = view.cell(s, r);
+            if let Some(p) = filter.party
+                && !cell.operators.contains(&p)
+                && !cell.overseers.contains(&p)
+            {
+                continue;
+            }
+            let empty = Allocation::default();
+            let a = cell.allocation.unwrap_or(&empty);
+            let origin = match cell.origin {
+                Origin::Unset => "unset",
+                Origin::Preset(_) => "preset",
+                Origin::Explicit => "model",
+            };
+            let [description, scope, frequency, sla, evidence, contract] = terms_cols(&a.terms);
+            w.write_record([
+                service.id.clone(),
+                resp.id.clone(),
+                a.status.as_str().to_owned(),
+                opt(&a.reason),
+                a.from.as_ref().map(|f| f.id.clone()).unwrap_or_default(),
+                String::new(),
+                String::new(),
+                String::new(),
+                description,
+                scope,
+                frequency,
+                sla,
+                evidence,
+                contract,
+                a.contested.as_ref().map(|c| c.by.id.clone()).unwrap_or_default(),
+                a.contested.as_ref().map(|c| c.comment.clone()).unwrap_or_default(),
+                a.review_by.map(|d| d.to_string()).unwrap_or_default(),
+                opt(&a.note),
+                origin.to_owned(),
+                resp.title.clone(),
+            ])?;
+            for t in &a.tasks {
+                let [description, scope, frequency, sla, evidence, contract] = terms_cols(&t.terms);
+                w.write_record([
+                    service.id.clone(),
+                    resp.id.clone(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    t.owners.iter().map(|o| o.id.as_str()).collect::<Vec<_>>().join(", "),
+                    t.role.as_ref().map(|r| r.id.clone()).unwrap_or_default(),
+                    t.kind.as_str().to_owned(),
+                    description,
+                    scope,
+                    frequency,
+                    sla,
+                    evidence,
+                    contract,
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    origin.to_owned(),
+                    resp.title.clone(),
+                ])?;
+            }
+        }
+    }
+    let bytes = w.into_inner().map_err(|e| e.into_error())?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Read a matrix CSV against a model: the model's explicit allocations as the CSV states them.
+///
+/// Every row is checked; any error rejects the whole file. Rows whose origin is `preset` and
+/// that still match the preset, and undecided rows with nothing written, stay implicit.
+pub fn read(model: &Model, text: &str) -> Result<Vec<ServiceAllocations>, Vec<CsvError>> {
+    let view = View::new(model);
+    let mut errors = Vec::new();
+    let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
+    let header: Vec<String> = match rdr.headers() {
+        Ok(h) => h.iter().map(|s| s.trim().trim_start_matches('\u{feff}').to_owned()).collect(),
+        Err(e) => return Err(vec![CsvError { line: 1, column: None, message: format!("cannot read the header: {e}") }]),
+    };
+    let mut idx = [usize::MAX; COLUMNS.len()];
+    for (i, c) in COLUMNS.iter().enumerate() {
+        match header.iter().position(|h| h == c) {
+            Some(p) => idx[i] = p,
+            None if matches!(*c, "service" | "responsibility" | "status" | "owner") => errors.push(CsvError {
+                line: 1,
+                column: Some(c),
+                message: format!("the header has no column \"{c}\" (expected the columns {})", COLUMNS.join(", ")),
+            }),
+            None => {}
+        }
+    }
+    for h in &header {
+        if !COLUMNS.contains(&h.as_str()) {
+            let near = nearest(h, COLUMNS);
+            errors.push(CsvError {
+                line: 1,
+                column: None,
+                message: match near {
+                    Some(n) => format!("unknown column \"{h}\"; did you mean \"{n}\"?"),
+                    None => format!("unknown column \"{h}\""),
+                },
+            });
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+
+    // Cells in file order, grouped by service in model order.
+    let mut by_service: Vec<Vec<(Allocation, bool)>> = vec![Vec::new(); model.services.len()];
+    let mut current: Option<(ServiceIx, RespIx)> = None;
+    let mut seen = std::collections::HashSet::new();
+    for rec in rdr.records() {
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                errors.push(CsvError { line, column: None, message: e.to_string() });
+                continue;
+            }
+        };
+        let line = rec.position().map_or(0, |p| p.line());
+        let get = |c: usize| -> &str { if idx[c] == usize::MAX { "" } else { rec.get(idx[c]).unwrap_or("") } };
+        let mut err = |column: &'static str, message: String| errors.push(CsvError { line, column: Some(column), message });
+        let opt = |c: usize| -> Option<String> { let v = get(c); (!v.is_empty()).then(|| v.to_owned()) };
+
+        let sid = get(0).trim();
+        let Some(s) = view.service_index(sid) else {
+            let near = nearest(sid, model.services.iter().map(|s| s.id.as_str()));
+            err("service", format!("there is no service \"{sid}\" in the model{}", near.map(|n| format!("; did you mean \"{n}\"?")).unwrap_or_default()));
+            continue;
+        };
+        let rid = get(1).trim();
+        let Some(r) = view.responsibility_index(rid) else {
+            let near = nearest(rid, view.responsibilities().iter().map(|(_, r)| r.id.as_str()));
+            err("responsibility", format!("there is no responsibility \"{rid}\" in the model's catalogues{}", near.map(|n| format!("; did you mean \"{n}\"?")).unwrap_or_default()));
+            continue;
+        };
+        let evidence = match parse_evidence(get(12)) {
+            Ok(e) => e,
+            Err(m) => {
+                err("evidence", m);
+                Vec::new()
+            }
+        };
+        let terms = Terms {
+            description: opt(8),
+            scope: opt(9),
+            frequency: opt(10),
+            sla: opt(11),
+            evidence,
+            contract: opt(13),
+        };
+        let owner = get(5).trim();
+        if owner.is_empty() {
+            // A cell row.
+            if !seen.insert((s, r)) {
+                err("responsibility", format!("the cell {sid} / {rid} appears twice"));
+                continue;
+            }
+            let Some(status) = Status::parse(get(2)) else {
+                err("status", format!("unknown status \"{}\", expected one of customer, supplier, shared, inherited, not-applicable, undecided", get(2)));
+                continue;
+            };
+            let review_by = match get(16).trim() {
+                "" => None,
+                d => match d.parse::<Date>() {
+                    Ok(d) => Some(d),
+                    Err(e) => {
+                        err("review_by", e.to_string());
+                        None
+                    }
+                },
+            };
+            let contested = match (opt(14), opt(15)) {
+                (None, None) => None,
+                (Some(by), comment) => Some(Contest { by: Ref::new(by), comment: comment.unwrap_or_default() }),
+                (None, Some(_)) => {
+                    err("contested_by", "a contested comment needs the party that contests (contested_by)".into());
+                    None
+                }
+            };
+            let origin_preset = match get(18).trim() {
+                "" | "model" => false,
+                "preset" | "unset" => true,
+                o => {
+                    err("origin", format!("unknown origin \"{o}\", expected model, preset or unset"));
+                    false
+                }
+            };
+            let a = Allocation {
+                responsibility: Ref::new(rid),
+                status,
+                reason: opt(3),
+                from: opt(4).map(Ref::new),
+                terms,
+                tasks: Vec::new(),
+                contested,
+                review_by,
+                note: opt(17),
+                loc: None,
+            };
+            by_service[s as usize].push((a, origin_preset));
+            current = Some((s, r));
+        } else {
+            // A task row: it belongs to the cell row just above.
+            if current != Some((s, r)) {
+                err("owner", format!("a task row for {sid} / {rid} must follow that cell's row (the row with an empty owner)"));
+                continue;
+            }
+            let status = get(2).trim();
+            if !status.is_empty() {
+                err("status", "task rows leave status empty; the cell row above holds it".into());
+            }
+            let Some(kind) = TaskKind::parse(if get(7).trim().is_empty() { "operate" } else { get(7) }) else {
+                err("kind", format!("unknown task kind \"{}\", expected operate or oversee", get(7)));
+                continue;
+            };
+            let task = Task {
+                owners: owner.split(',').map(|o| Ref::new(o.trim())).filter(|o| !o.id.is_empty()).collect(),
+                role: opt(6).map(Ref::new),
+                kind,
+                terms,
+                loc: None,
+            };
+            if let Some((a, _)) = by_service[s as usize].last_mut() {
+                a.tasks.push(task);
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+
+    let mut out = Vec::new();
+    for (s, cells) in by_service.into_iter().enumerate() {
+        let mut kept = Vec::new();
+        for (a, implicit) in cells {
+            let r = view.responsibility_index(&a.responsibility.id).unwrap_or_default();
+            let preset = view.cell(s as ServiceIx, r).preset.map(|(_, e)| &e.allocation);
+            let stays_implicit = implicit
+                && match preset {
+                    Some(p) => same(p, &a),
+                    None => a == Allocation { responsibility: a.responsibility.clone(), ..Allocation::default() },
+                };
+            if !stays_implicit {
+                kept.push(a);
+            }
+        }
+        if !kept.is_empty() {
+            out.push(ServiceAllocations { service: Ref::new(model.services[s].id.clone()), cells: kept });
+        }
+    }
+    Ok(out)
+}
+
+fn same(preset: &Allocation, a: &Allocation) -> bool {
+    let strip = |x: &Allocation| Allocation { loc: None, responsibility: Ref::new(x.responsibility.id.clone()), ..x.clone() };
+    strip(preset) == strip(a)
+}
