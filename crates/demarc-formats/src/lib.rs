@@ -13,5 +13,8 @@
 //! touch the file system.
 
 pub mod builtin;
+pub mod export;
+pub mod init;
+pub mod matrix_csv;
 pub mod schema;
 pub mod yaml;

@@ -1,0 +1,228 @@
+//! Every command and flag, defined once with its help.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "demarc",
+    version,
+    about = "Shared responsibility models: who does each security responsibility, for each service",
+    long_about = "demarc keeps a shared responsibility model as plain YAML files: the organisation, its \
+suppliers, the services they provide, and for each responsibility who does it. It checks the model for \
+gaps and contradictions and turns it into the documents people sign.\n\nStart with `demarc init my-model \
+--preset twt`, then `demarc check my-model`.",
+    after_help = "Exit status: 0 success; 1 the model has errors (check); 2 the input cannot be read or is invalid."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// Colour in terminal output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, env = "DEMARC_COLOR")]
+    pub color: ColorChoice,
+
+    /// The date to check review and expiry dates against (YYYY-MM-DD); today by default.
+    #[arg(long, global = true, env = "DEMARC_TODAY", value_name = "DATE")]
+    pub today: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a model for gaps, contradictions and loose ends.
+    Check(CheckArgs),
+    /// Show who does what, on the terminal.
+    Matrix(MatrixArgs),
+    /// Write the matrix, a contract schedule, a policy annex or a board summary.
+    Export(ExportArgs),
+    /// Show what changed between two versions of a model, and whether it must be signed again.
+    Diff(DiffArgs),
+    /// Read allocations from another format into a model.
+    Import(ImportArgs),
+    /// Write a starter model to fill in.
+    Init(InitArgs),
+    /// Print the JSON Schema of the model files (for editors).
+    Schema(SchemaArgs),
+    /// List or show the built-in catalogues and presets.
+    #[command(alias = "catalogue")]
+    Catalog(CatalogArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The model directory.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Only show findings with these codes (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "CODE")]
+    pub only: Vec<String>,
+    /// Treat warnings as errors for the exit status.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MatrixArgs {
+    /// The model directory.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Show one service: each responsibility with who does it and through which chain.
+    #[arg(long, value_name = "ID", conflicts_with = "party")]
+    pub service: Option<String>,
+    /// Show what one party holds across all services.
+    #[arg(long, value_name = "ID")]
+    pub party: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    #[value(alias = "markdown")]
+    Md,
+    Html,
+    Csv,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExportWhat {
+    /// Every responsibility for every service.
+    Matrix,
+    /// A contract schedule for one supplier (needs --party).
+    Schedule,
+    /// An annex for the information security policy.
+    PolicyAnnex,
+    /// A one-page summary for the board.
+    Summary,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The model directory.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    #[arg(long, value_enum, default_value_t = ExportWhat::Matrix)]
+    pub what: ExportWhat,
+    /// The supplier (for a schedule) or the party to show (for the matrix).
+    #[arg(long, value_name = "ID")]
+    pub party: Option<String>,
+    /// Only this service (for the matrix).
+    #[arg(long, value_name = "ID")]
+    pub service: Option<String>,
+    /// Write to this file instead of standard output (written whole or not at all).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier version (a model directory).
+    pub old: PathBuf,
+    /// The later version.
+    pub new: PathBuf,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(subcommand)]
+    pub source: ImportSource,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportSource {
+    /// Read a matrix CSV (as `demarc export --format csv` writes it) into a model's allocations.
+    Csv(ImportCsvArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportCsvArgs {
+    /// The CSV file.
+    pub file: PathBuf,
+    /// The model directory whose allocations it replaces (parties, services and catalogues
+    /// stay as they are).
+    #[arg(long, value_name = "DIR")]
+    pub into: PathBuf,
+    /// Show what would change without writing anything.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The directory to create (must not exist or be empty).
+    pub dir: PathBuf,
+    /// The built-in catalogue to start from.
+    #[arg(long, default_value = "twt", value_name = "CATALOGUE")]
+    pub preset: String,
+    /// The organisation's name.
+    #[arg(long, default_value = "Our organisation")]
+    pub name: String,
+    /// The service model of the example supplier's service.
+    #[arg(long, default_value = "managed-service", value_name = "MODEL")]
+    pub service_model: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SchemaWhich {
+    /// Any model file (each file's schema, combined).
+    All,
+    Model,
+    Parties,
+    Services,
+    Allocations,
+    Catalogue,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Which file's schema.
+    #[arg(long, value_enum, default_value_t = SchemaWhich::All)]
+    pub file: SchemaWhich,
+}
+
+#[derive(Debug, Args)]
+pub struct CatalogArgs {
+    #[command(subcommand)]
+    pub action: CatalogAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogAction {
+    /// List the built-in catalogues.
+    List,
+    /// Show a catalogue: its areas, responsibilities and presets.
+    Show {
+        name: String,
+        /// `text` to read, `yaml` to copy into a model directory and adapt.
+        #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
+        format: ShowFormat,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ShowFormat {
+    Text,
+    Yaml,
+}
