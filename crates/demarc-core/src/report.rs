@@ -1044,7 +1044,9 @@ fn annex_statement(
             .map(|(i, h)| {
                 let pronoun = if i == 0 { "this" } else { "it" };
                 match (h.all.is_empty(), h.part.is_empty()) {
-                    (false, true) => format!("{} does {pronoun} for {}", h.party.name, names(&h.all)),
+                    (false, true) => {
+                        format!("{} does {pronoun} for {}", h.party.name, names(&h.all))
+                    }
                     (true, _) => format!(
                         "{} does part of {pronoun} for {}",
                         h.party.name,
@@ -1255,7 +1257,10 @@ pub fn summary(view: &View<'_>, findings: &[Finding], today: Date) -> Summary {
         message: f.message.clone(),
         fix: f.fix.clone(),
         service: f.service.as_deref().map(|id| service_ref_by_id(view, id)),
-        responsibility: f.responsibility.as_deref().map(|id| resp_ref_by_id(view, id)),
+        responsibility: f
+            .responsibility
+            .as_deref()
+            .map(|id| resp_ref_by_id(view, id)),
     };
     let gap_findings: Vec<&Finding> = findings.iter().filter(|f| f.code == Code::Gap).collect();
     let errors = findings
@@ -1292,5 +1297,547 @@ pub fn summary(view: &View<'_>, findings: &[Finding], today: Date) -> Summary {
         errors,
         warnings,
         ready_to_sign: errors == 0,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::check::check;
+    use crate::model::*;
+
+    fn date(y: i32, m: u8, d: u8) -> Date {
+        Date::new(y, m, d).unwrap()
+    }
+
+    fn party(id: &str, name: &str, kind: &str, people: Vec<Person>) -> Party {
+        Party {
+            id: id.into(),
+            name: name.into(),
+            kind: Some(kind.into()),
+            roles: vec![Role {
+                id: "lead".into(),
+                name: format!("{name} lead"),
+                loc: None,
+            }],
+            people,
+            ..Party::default()
+        }
+    }
+
+    fn signatory(name: &str, title: &str) -> Person {
+        Person {
+            name: name.into(),
+            title: Some(title.into()),
+            role: Some(Ref::new("lead")),
+            signatory: true,
+            ..Person::default()
+        }
+    }
+
+    fn resp(id: &str, title: &str, retained: bool) -> Responsibility {
+        Responsibility {
+            id: id.into(),
+            title: title.into(),
+            description: Some(format!("What {title} means.")),
+            retained,
+            ..Responsibility::default()
+        }
+    }
+
+    fn alloc(r: &str, status: Status) -> Allocation {
+        Allocation {
+            responsibility: Ref::new(r),
+            status,
+            ..Allocation::default()
+        }
+    }
+
+    fn task(owner: &str, kind: TaskKind, description: &str) -> Task {
+        Task {
+            owners: vec![Ref::new(owner)],
+            kind,
+            terms: Terms {
+                description: Some(description.into()),
+                ..Terms::default()
+            },
+            ..Task::default()
+        }
+    }
+
+    /// Riverside (customer) uses Acme's managed IT support and CloudCo's school app, which is
+    /// built on BigCloud's hosting.
+    pub(crate) fn fixture() -> Model {
+        let shared_backup = Allocation {
+            tasks: vec![
+                Task {
+                    terms: Terms {
+                        description: Some("Run nightly backups".into()),
+                        sla: Some("Restore within one working day".into()),
+                        evidence: vec![Evidence {
+                            description: "Backup log".into(),
+                            ..Evidence::default()
+                        }],
+                        ..Terms::default()
+                    },
+                    ..task("acme", TaskKind::Operate, "")
+                },
+                task("riverside", TaskKind::Operate, "Test a restore each term"),
+                task("riverside", TaskKind::Oversee, "Review the backup report"),
+            ],
+            ..alloc("backup", Status::Shared)
+        };
+        let accounts = Allocation {
+            tasks: vec![
+                task(
+                    "provider",
+                    TaskKind::Operate,
+                    "Create and remove accounts on request",
+                ),
+                task(
+                    "customer",
+                    TaskKind::Operate,
+                    "Tell the provider about joiners and leavers",
+                ),
+            ],
+            ..alloc("accounts", Status::Shared)
+        };
+        let contested_backup = Allocation {
+            contested: Some(Contest {
+                by: Ref::new("riverside"),
+                comment: "We must keep our own copy".into(),
+            }),
+            ..alloc("backup", Status::Supplier)
+        };
+        Model {
+            name: "Riverside SRM".into(),
+            customer: Ref::new("riverside"),
+            version: Some("1.0".into()),
+            review: Review {
+                last: Some(date(2024, 1, 1)),
+                next: Some(date(2025, 1, 1)),
+                loc: None,
+            },
+            catalogue: Catalogue {
+                areas: vec![
+                    Area {
+                        id: "govern".into(),
+                        title: "Governance and data".into(),
+                        responsibilities: vec![
+                            resp("policy", "Set the security policy", true),
+                            resp("backup", "Back up data", false),
+                            resp("patch", "Update software", false),
+                        ],
+                        ..Area::default()
+                    },
+                    Area {
+                        id: "access".into(),
+                        title: "Access and operations".into(),
+                        responsibilities: vec![
+                            resp("accounts", "Manage user accounts", false),
+                            resp("physical", "Protect the buildings", false),
+                            resp("monitor", "Monitor for attacks", false),
+                        ],
+                        ..Area::default()
+                    },
+                ],
+                ..Catalogue::default()
+            },
+            parties: vec![
+                party(
+                    "riverside",
+                    "Riverside Trust",
+                    "customer",
+                    vec![signatory("Jane Head", "Headteacher")],
+                ),
+                party(
+                    "acme",
+                    "Acme IT",
+                    "msp",
+                    vec![signatory("Bob Account", "Account manager")],
+                ),
+                party("cloudco", "CloudCo", "saas", Vec::new()),
+                party("bigcloud", "BigCloud", "iaas", Vec::new()),
+            ],
+            services: vec![
+                Service {
+                    id: "it-support".into(),
+                    name: "Managed IT support".into(),
+                    provider: Ref::new("acme"),
+                    model: Some(ServiceModel::ManagedService),
+                    contract: Some("MSA 2024, schedule 2".into()),
+                    evidence: vec![Evidence {
+                        description: "Monthly service report".into(),
+                        ..Evidence::default()
+                    }],
+                    ..Service::default()
+                },
+                Service {
+                    id: "school-app".into(),
+                    name: "School app".into(),
+                    provider: Ref::new("cloudco"),
+                    model: Some(ServiceModel::Saas),
+                    built_on: vec![Ref::new("hosting")],
+                    contract: Some("CloudCo terms v3".into()),
+                    ..Service::default()
+                },
+                Service {
+                    id: "hosting".into(),
+                    name: "Cloud hosting".into(),
+                    provider: Ref::new("bigcloud"),
+                    customer: Some(Ref::new("cloudco")),
+                    model: Some(ServiceModel::Iaas),
+                    ..Service::default()
+                },
+            ],
+            allocations: vec![
+                ServiceAllocations {
+                    service: Ref::new("it-support"),
+                    cells: vec![
+                        alloc("policy", Status::Customer),
+                        shared_backup,
+                        Allocation {
+                            terms: Terms {
+                                frequency: Some("Monthly".into()),
+                                ..Terms::default()
+                            },
+                            ..alloc("patch", Status::Supplier)
+                        },
+                        accounts,
+                        Allocation {
+                            reason: Some("No equipment on site".into()),
+                            ..alloc("physical", Status::NotApplicable)
+                        },
+                        // monitor: left undecided, a gap.
+                    ],
+                },
+                ServiceAllocations {
+                    service: Ref::new("school-app"),
+                    cells: vec![
+                        alloc("policy", Status::Customer),
+                        contested_backup,
+                        alloc("patch", Status::Supplier),
+                        alloc("accounts", Status::Customer),
+                        alloc("physical", Status::Inherited),
+                        alloc("monitor", Status::Supplier),
+                    ],
+                },
+                ServiceAllocations {
+                    service: Ref::new("hosting"),
+                    cells: vec![
+                        alloc("policy", Status::Customer),
+                        alloc("backup", Status::Customer),
+                        alloc("patch", Status::Customer),
+                        alloc("accounts", Status::Customer),
+                        alloc("physical", Status::Supplier),
+                        alloc("monitor", Status::Supplier),
+                    ],
+                },
+            ],
+            ..Model::default()
+        }
+    }
+
+    fn today() -> Date {
+        date(2026, 1, 1)
+    }
+
+    #[test]
+    fn matrix_has_areas_rows_and_columns_in_order() {
+        let model = fixture();
+        let view = View::new(&model);
+        let m = matrix(&view, MatrixFilter::default());
+        assert_eq!(m.services.len(), 3);
+        assert_eq!(
+            m.areas.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(),
+            ["govern", "access"]
+        );
+        assert_eq!(m.areas[0].rows.len(), 3);
+        let physical = &m.areas[1].rows[1];
+        assert_eq!(physical.responsibility.id, "physical");
+        let inherited = physical.cells[1].as_ref().unwrap();
+        assert_eq!(inherited.status, "inherited");
+        assert_eq!(inherited.operators[0].name, "BigCloud");
+        assert_eq!(inherited.via[0].id, "hosting");
+        assert_eq!(
+            inherited
+                .provenance
+                .iter()
+                .map(|p| p.id.as_str())
+                .collect::<Vec<_>>(),
+            ["cloudco", "bigcloud"]
+        );
+        assert_eq!(inherited.category, "3rd-party outsourced");
+        let backup = m.areas[0].rows[1].cells[1].as_ref().unwrap();
+        assert!(backup.contested.is_some());
+        let gap = m.areas[1].rows[2].cells[0].as_ref().unwrap();
+        assert!(gap.gap);
+        assert_eq!(gap.origin, "unset");
+        let shared = m.areas[0].rows[1].cells[0].as_ref().unwrap();
+        assert_eq!(shared.tasks, 3);
+        assert_eq!(shared.overseers[0].id, "riverside");
+    }
+
+    #[test]
+    fn matrix_filters_by_service_and_party() {
+        let model = fixture();
+        let view = View::new(&model);
+        let one = matrix(
+            &view,
+            MatrixFilter {
+                service: view.service_index("school-app"),
+                party: None,
+            },
+        );
+        assert_eq!(one.services.len(), 1);
+        assert!(
+            one.areas
+                .iter()
+                .all(|a| a.rows.iter().all(|r| r.cells.len() == 1))
+        );
+
+        let acme = matrix(
+            &view,
+            MatrixFilter {
+                service: None,
+                party: view.party_index("acme"),
+            },
+        );
+        assert_eq!(acme.services.len(), 1);
+        assert_eq!(acme.services[0].id, "it-support");
+        let rows: Vec<&str> = acme
+            .areas
+            .iter()
+            .flat_map(|a| a.rows.iter().map(|r| r.responsibility.id.as_str()))
+            .collect();
+        assert_eq!(rows, ["backup", "patch", "accounts"]);
+
+        let out_of_range = matrix(
+            &view,
+            MatrixFilter {
+                service: Some(99),
+                party: Some(99),
+            },
+        );
+        assert!(out_of_range.services.is_empty());
+    }
+
+    #[test]
+    fn schedule_has_only_the_suppliers_rows_and_both_signatories() {
+        let model = fixture();
+        let view = View::new(&model);
+        let acme = view.party_index("acme").unwrap();
+        let s = schedule(&view, acme, today());
+        let rows: Vec<(&str, &str)> = s
+            .rows
+            .iter()
+            .map(|r| (r.service.id.as_str(), r.responsibility.id.as_str()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("it-support", "backup"),
+                ("it-support", "patch"),
+                ("it-support", "accounts")
+            ]
+        );
+        let backup = &s.rows[0];
+        assert_eq!(backup.supplier_tasks.len(), 1);
+        assert_eq!(
+            backup.supplier_tasks[0].evidence[0].description,
+            "Backup log"
+        );
+        // Falls back to the service's contract.
+        assert_eq!(
+            backup.supplier_tasks[0].contract.as_deref(),
+            Some("MSA 2024, schedule 2")
+        );
+        assert_eq!(backup.customer_tasks.len(), 2);
+        let patch = &s.rows[1];
+        assert!(patch.supplier_tasks[0].implied);
+        assert_eq!(
+            patch.supplier_tasks[0].frequency.as_deref(),
+            Some("Monthly")
+        );
+        assert_eq!(
+            patch.supplier_tasks[0].evidence[0].description,
+            "Monthly service report"
+        );
+        assert!(patch.customer_tasks.is_empty());
+        let accounts = &s.rows[2];
+        assert_eq!(
+            accounts.customer_tasks[0].description.as_deref(),
+            Some("Tell the provider about joiners and leavers")
+        );
+
+        let sides: Vec<(&str, &str)> = s
+            .sign_off
+            .iter()
+            .map(|p| (p.side, p.party.id.as_str()))
+            .collect();
+        assert_eq!(sides, [("customer", "riverside"), ("supplier", "acme")]);
+        assert_eq!(
+            s.sign_off[0].signatories[0].name.as_deref(),
+            Some("Jane Head")
+        );
+        assert_eq!(
+            s.sign_off[0].signatories[0].role.as_deref(),
+            Some("Riverside Trust lead")
+        );
+        assert_eq!(
+            s.sign_off[1].signatories[0].title.as_deref(),
+            Some("Account manager")
+        );
+        assert_eq!(s.services.len(), 1);
+    }
+
+    #[test]
+    fn schedule_includes_inherited_rows_for_the_provider_and_blank_signatories() {
+        let model = fixture();
+        let view = View::new(&model);
+        let cloudco = view.party_index("cloudco").unwrap();
+        let s = schedule(&view, cloudco, today());
+        let rows: Vec<&str> = s
+            .rows
+            .iter()
+            .map(|r| r.responsibility.id.as_str())
+            .collect();
+        assert_eq!(rows, ["backup", "patch", "physical", "monitor"]);
+        assert!(s.rows.iter().all(|r| r.service.id == "school-app"));
+        let physical = &s.rows[2];
+        assert_eq!(
+            physical.supplier_tasks[0].description.as_deref(),
+            Some("Provides this through Cloud hosting, run by BigCloud.")
+        );
+        assert!(s.rows[0].contested.is_some());
+        assert_eq!(s.sign_off[1].signatories.len(), 1);
+        assert_eq!(s.sign_off[1].signatories[0].name, None);
+
+        // BigCloud has no contract with Riverside: no rows.
+        let bigcloud = view.party_index("bigcloud").unwrap();
+        assert!(schedule(&view, bigcloud, today()).rows.is_empty());
+        // Out of range: no panic.
+        assert!(schedule(&view, 99, today()).rows.is_empty());
+    }
+
+    #[test]
+    fn policy_annex_says_who_and_marks_retained() {
+        let model = fixture();
+        let view = View::new(&model);
+        let annex = policy_annex(&view);
+        assert_eq!(annex.services.len(), 2);
+        let policy = &annex.areas[0].responsibilities[0];
+        assert!(policy.cannot_be_outsourced);
+        assert!(
+            policy.statement.contains("cannot be outsourced"),
+            "{}",
+            policy.statement
+        );
+        assert!(
+            policy
+                .statement
+                .contains("Riverside Trust does this for Managed IT support and School app.")
+        );
+        let patch = &annex.areas[0].responsibilities[2];
+        assert!(!patch.cannot_be_outsourced);
+        assert!(!patch.statement.contains("cannot be outsourced"));
+        assert_eq!(
+            patch.statement,
+            "Acme IT does this for Managed IT support; CloudCo does it for School app."
+        );
+        let backup = &annex.areas[0].responsibilities[1];
+        assert_eq!(
+            backup.statement,
+            "Riverside Trust does part of this for Managed IT support; Acme IT does part of it for Managed IT support; CloudCo does it for School app. Riverside Trust oversees it for Managed IT support."
+        );
+        let physical = &annex.areas[1].responsibilities[1];
+        assert_eq!(
+            physical.statement,
+            "BigCloud does this for School app. It does not apply to Managed IT support."
+        );
+        let monitor = &annex.areas[1].responsibilities[2];
+        assert!(
+            monitor
+                .statement
+                .ends_with("Nobody has been given it yet for Managed IT support.")
+        );
+    }
+
+    #[test]
+    fn summary_counts() {
+        let model = fixture();
+        let view = View::new(&model);
+        let findings = check(&view, today());
+        let s = summary(&view, &findings, today());
+        assert_eq!((s.services, s.responsibilities, s.cells), (3, 6, 18));
+        let count = |id: &str| s.parties.iter().find(|p| p.party.id == id).unwrap();
+        assert_eq!(count("riverside").operates, 5);
+        assert_eq!(count("riverside").oversees, 1);
+        assert_eq!(count("acme").operates, 3);
+        assert_eq!(count("cloudco").operates, 7);
+        assert_eq!(count("bigcloud").operates, 3);
+        let status = |st: &str| s.statuses.iter().find(|c| c.status == st).unwrap().count;
+        assert_eq!(status("undecided"), 1);
+        assert_eq!(status("customer"), 7);
+        assert_eq!(status("supplier"), 6);
+        assert_eq!(status("shared"), 2);
+        assert_eq!(status("inherited"), 1);
+        assert_eq!(status("not-applicable"), 1);
+        assert_eq!(s.statuses.iter().map(|c| c.count).sum::<usize>(), 18);
+        assert_eq!(s.gaps, 1);
+        assert_eq!(s.gap_list.len(), 1);
+        assert_eq!(
+            s.gap_list[0].responsibility.as_ref().unwrap().title,
+            "Monitor for attacks"
+        );
+        assert_eq!(s.gaps_not_listed, 0);
+        assert_eq!(s.contested.len(), 1);
+        assert_eq!(s.contested[0].by.name, "Riverside Trust");
+        assert_eq!(s.overdue_reviews.len(), 1);
+        assert_eq!(s.split[0].party.id, "cloudco");
+        let acme = s.split.iter().find(|b| b.party.id == "acme").unwrap();
+        assert_eq!((acme.alone, acme.shared), (1, 2));
+        assert!(s.errors >= 2);
+        assert!(!s.ready_to_sign);
+        assert_eq!(s.errors + s.warnings, findings.len());
+    }
+
+    #[test]
+    fn summary_lists_at_most_ten_gaps() {
+        let model = fixture();
+        let view = View::new(&model);
+        let gaps: Vec<Finding> = (0..13)
+            .map(|i| Finding::new(Code::Gap, format!("gap {i}"), "fix"))
+            .collect();
+        let s = summary(&view, &gaps, today());
+        assert_eq!(s.gaps, 13);
+        assert_eq!(s.gap_list.len(), SUMMARY_GAP_LIMIT);
+        assert_eq!(s.gaps_not_listed, 3);
+    }
+
+    #[test]
+    fn reports_serialise_and_survive_an_empty_model() {
+        let model = Model::default();
+        let view = View::new(&model);
+        let findings = check(&view, today());
+        let _ = serde_json::to_string(&matrix(&view, MatrixFilter::default())).unwrap();
+        let _ = serde_json::to_string(&schedule(&view, 0, today())).unwrap();
+        let _ = serde_json::to_string(&policy_annex(&view)).unwrap();
+        let s = summary(&view, &findings, today());
+        assert_eq!(s.cells, 0);
+        let model = fixture();
+        let view = View::new(&model);
+        let json = serde_json::to_string(&summary(&view, &[], today())).unwrap();
+        assert!(json.contains("\"status\":\"undecided\""));
+    }
+
+    #[test]
+    fn join_names_reads_as_english() {
+        let n = |v: &[&str]| join_names(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(n(&[]), "");
+        assert_eq!(n(&["A"]), "A");
+        assert_eq!(n(&["A", "B"]), "A and B");
+        assert_eq!(n(&["A", "B", "C"]), "A, B and C");
     }
 }
