@@ -717,7 +717,14 @@ fn party_tasks(view: &View<'_>, s: ServiceIx, r: RespIx, party: PartyIx) -> Vec<
             .iter()
             .any(|o| view.owner_party(s, o) == Some(party))
         {
-            out.push(stated_task(view, s, party, task, &alloc.terms, is_provider));
+            // Terms written on the cell itself belong to the party its status names; in a
+            // shared or inherited cell they describe the provider's part. Oversight borrows
+            // nothing.
+            let cell_terms = (is_provider
+                && task.kind == TaskKind::Operate
+                && !matches!(alloc.status, Status::Customer | Status::Supplier))
+            .then_some(&alloc.terms);
+            out.push(stated_task(view, s, party, task, cell_terms, is_provider));
         }
     }
     out
@@ -753,7 +760,7 @@ fn stated_task(
     s: ServiceIx,
     party: PartyIx,
     task: &Task,
-    cell_terms: &Terms,
+    cell_terms: Option<&Terms>,
     is_provider: bool,
 ) -> ScheduleTask {
     let role = task.role.as_ref().map(|role| {
@@ -764,11 +771,11 @@ fn stated_task(
     });
     task_of(
         &task.terms,
-        Some(cell_terms),
+        cell_terms,
         task.kind,
         false,
         task.terms.description.clone(),
-        is_provider.then(|| view.service(s)),
+        (is_provider && task.kind == TaskKind::Operate).then(|| view.service(s)),
         role,
     )
 }
