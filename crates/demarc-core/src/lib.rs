@@ -13,6 +13,8 @@ pub mod check;
 pub mod date;
 pub mod diff;
 pub mod finding;
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 pub mod model;
 pub mod report;
 pub mod view;
