@@ -24,7 +24,8 @@ fn is_plain_safe(s: &str) -> bool {
     let Some(first) = s.chars().next() else {
         return false;
     };
-    if !(first.is_alphanumeric() || first == '/' || first == '(' || first == '.' && s.len() > 1) {
+    // A leading digit, sign or dot may read back as a number (`0x1F`, `1e3`, `.5`): quote it.
+    if !(first.is_alphabetic() || first == '/' || first == '(') {
         return false;
     }
     if s.ends_with(' ') || s.ends_with(':') {
