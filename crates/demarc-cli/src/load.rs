@@ -28,7 +28,7 @@ impl std::error::Error for Unreadable {}
 
 /// A file path as the user would open it: inside the model directory, unless built in.
 fn in_dir(dir: &str, file: &str) -> String {
-    if file.starts_with("builtin:") || Path::new(file).is_absolute() {
+    if file == dir || file.starts_with("builtin:") || Path::new(file).is_absolute() {
         file.to_owned()
     } else {
         Path::new(dir).join(file).display().to_string()

@@ -6,18 +6,18 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use crate::cli::ColorChoice;
 
 static COLOR: AtomicU8 = AtomicU8::new(0);
+static COLOR_ERR: AtomicU8 = AtomicU8::new(0);
 
-/// Decide once, from the flag, the environment and whether stdout is a terminal.
+/// Decide once, from the flag, the environment (`NO_COLOR` set to anything but empty turns
+/// colour off) and whether each output is a terminal.
 pub fn init(choice: ColorChoice) {
-    let on = match choice {
+    let decide = |is_terminal: bool| match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stdout().is_terminal()
-        }
+        ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && is_terminal,
     };
-    COLOR.store(u8::from(on) + 1, Ordering::Relaxed);
+    COLOR.store(u8::from(decide(std::io::stdout().is_terminal())) + 1, Ordering::Relaxed);
+    COLOR_ERR.store(u8::from(decide(std::io::stderr().is_terminal())) + 1, Ordering::Relaxed);
 }
 
 fn on() -> bool {
@@ -50,7 +50,7 @@ pub fn dim(s: &str) -> String {
 
 /// Print an error to stderr (coloured only if stderr is a terminal).
 pub fn eprint_error(msg: &str) {
-    if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+    if COLOR_ERR.load(Ordering::Relaxed) == 2 {
         eprintln!("\x1b[1;31m{msg}\x1b[0m");
     } else {
         eprintln!("{msg}");

@@ -13,8 +13,10 @@ use crate::date::Date;
 /// 1-based line and column.
 ///
 /// A location says where a value came from, not what it is: two values read from different
-/// files (or built in memory) are still the same value, so every `Loc` compares equal to every
-/// other. That keeps equality of models, diffs and round-trip tests about content only.
+/// files are still the same value, so every `Loc` compares equal to every other. A value built
+/// in memory has no location (`None`), which does compare unequal to `Some`: to compare
+/// content only across sources, compare [`Model::without_locations`] or
+/// [`Allocation::without_locations`].
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Loc {
     pub file: u32,
@@ -37,6 +39,11 @@ pub struct Ref {
 }
 
 impl Ref {
+    /// The same reference, with no location.
+    pub fn unlocated(&self) -> Ref {
+        Ref::new(self.id.clone())
+    }
+
     pub fn new(id: impl Into<String>) -> Ref {
         Ref {
             id: id.into(),
@@ -82,6 +89,73 @@ pub struct Model {
 }
 
 impl Model {
+    /// The same model with every location (and the list of files) removed: its content only.
+    pub fn without_locations(&self) -> Model {
+        Model {
+            files: Vec::new(),
+            customer: self.customer.unlocated(),
+            review: Review { loc: None, ..self.review.clone() },
+            catalogue: Catalogue {
+                sources: self.catalogue.sources.clone(),
+                areas: self
+                    .catalogue
+                    .areas
+                    .iter()
+                    .map(|a| Area {
+                        loc: None,
+                        responsibilities: a.responsibilities.iter().map(|r| Responsibility { loc: None, ..r.clone() }).collect(),
+                        ..a.clone()
+                    })
+                    .collect(),
+                presets: self
+                    .catalogue
+                    .presets
+                    .iter()
+                    .map(|p| Preset {
+                        loc: None,
+                        entries: p
+                            .entries
+                            .iter()
+                            .map(|e| PresetEntry { allocation: e.allocation.without_locations(), ..e.clone() })
+                            .collect(),
+                        ..p.clone()
+                    })
+                    .collect(),
+            },
+            parties: self
+                .parties
+                .iter()
+                .map(|p| Party {
+                    loc: None,
+                    roles: p.roles.iter().map(|r| Role { loc: None, ..r.clone() }).collect(),
+                    people: p.people.iter().map(|x| Person { role: x.role.as_ref().map(Ref::unlocated), ..x.clone() }).collect(),
+                    ..p.clone()
+                })
+                .collect(),
+            services: self
+                .services
+                .iter()
+                .map(|s| Service {
+                    loc: None,
+                    provider: s.provider.unlocated(),
+                    customer: s.customer.as_ref().map(Ref::unlocated),
+                    built_on: s.built_on.iter().map(Ref::unlocated).collect(),
+                    presets: s.presets.as_ref().map(|ps| ps.iter().map(Ref::unlocated).collect()),
+                    ..s.clone()
+                })
+                .collect(),
+            allocations: self
+                .allocations
+                .iter()
+                .map(|g| ServiceAllocations {
+                    service: g.service.unlocated(),
+                    cells: g.cells.iter().map(Allocation::without_locations).collect(),
+                })
+                .collect(),
+            ..self.clone()
+        }
+    }
+
     /// The name of the file a location points into, if any.
     pub fn file_name(&self, loc: Option<Loc>) -> Option<&str> {
         loc.and_then(|l| self.files.get(l.file as usize))
@@ -489,6 +563,29 @@ pub struct Terms {
     pub evidence: Vec<Evidence>,
     /// The contract clause that commits the owner.
     pub contract: Option<String>,
+}
+
+impl Allocation {
+    /// The same allocation with every location removed: its content only.
+    pub fn without_locations(&self) -> Allocation {
+        Allocation {
+            responsibility: self.responsibility.unlocated(),
+            from: self.from.as_ref().map(Ref::unlocated),
+            tasks: self
+                .tasks
+                .iter()
+                .map(|t| Task {
+                    owners: t.owners.iter().map(Ref::unlocated).collect(),
+                    role: t.role.as_ref().map(Ref::unlocated),
+                    loc: None,
+                    ..t.clone()
+                })
+                .collect(),
+            contested: self.contested.as_ref().map(|c| Contest { by: c.by.unlocated(), comment: c.comment.clone() }),
+            loc: None,
+            ..self.clone()
+        }
+    }
 }
 
 impl Terms {

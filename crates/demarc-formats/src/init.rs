@@ -108,11 +108,18 @@ parties:
         scalar(org_name)
     );
 
+    let service_name = match service_model {
+        ServiceModel::OnPremManaged => "On-site systems looked after by the supplier",
+        ServiceModel::Iaas => "Cloud hosting",
+        ServiceModel::Paas => "Cloud platform",
+        ServiceModel::Saas => "Online software service",
+        ServiceModel::ManagedService => "Managed IT support",
+    };
     let services = format!(
         "# Services: what each supplier provides you.
 services:
   - id: example-service
-    name: Managed IT support
+    name: {service_name}
     provider: example-supplier
     # How it is delivered: on-prem-managed, iaas, paas, saas or managed-service.
     # The service model picks the presets that suggest a typical split.
@@ -130,7 +137,7 @@ services:
     let mut m = Model { catalogue: cat, ..Model::default() };
     m.services.push(demarc_core::Service {
         id: "example-service".into(),
-        name: "Managed IT support".into(),
+        name: service_name.into(),
         provider: demarc_core::Ref::new("example-supplier"),
         model: Some(service_model),
         ..Default::default()

@@ -197,10 +197,12 @@ pub fn write(view: &View<'_>, filter: MatrixFilter) -> Result<String, csv::Error
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-/// Read a matrix CSV against a model: the model's explicit allocations as the CSV states them.
+/// Read a matrix CSV into a model: the model's explicit allocations after the CSV's cells
+/// replace theirs. Cells the CSV does not hold (a sheet exported for one service or party)
+/// stay as they are.
 ///
-/// Every row is checked; any error rejects the whole file. Rows whose origin is `preset` and
-/// that still match the preset, and undecided rows with nothing written, stay implicit.
+/// Every row is checked; any error rejects the whole file. Rows whose origin is `preset` or
+/// `unset` and that still match the preset (or say nothing), stay implicit.
 pub fn read(model: &Model, text: &str) -> Result<Vec<ServiceAllocations>, Vec<CsvError>> {
     let view = View::new(model);
     let mut errors = Vec::new();
@@ -246,12 +248,12 @@ pub fn read(model: &Model, text: &str) -> Result<Vec<ServiceAllocations>, Vec<Cs
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = e.position().map_or(0, |p| line_at(text, p.byte()));
                 errors.push(CsvError { line, column: None, message: e.to_string() });
                 continue;
             }
         };
-        let line = rec.position().map_or(0, |p| p.line());
+        let line = rec.position().map_or(0, |p| line_at(text, p.byte()));
         let get = |c: usize| -> &str { if idx[c] == usize::MAX { "" } else { rec.get(idx[c]).unwrap_or("") } };
         let mut err = |column: &'static str, message: String| errors.push(CsvError { line, column: Some(column), message });
         let opt = |c: usize| -> Option<String> { let v = get(c); (!v.is_empty()).then(|| v.to_owned()) };
@@ -364,29 +366,60 @@ pub fn read(model: &Model, text: &str) -> Result<Vec<ServiceAllocations>, Vec<Cs
         return Err(errors);
     }
 
+    // Merge: the cells the CSV holds replace the model's (in place where the model wrote
+    // them); every other explicit cell is kept.
     let mut out = Vec::new();
-    for (s, cells) in by_service.into_iter().enumerate() {
-        let mut kept = Vec::new();
-        for (a, implicit) in cells {
+    for (s, csv_cells) in by_service.into_iter().enumerate() {
+        let service = &model.services[s];
+        let mut from_csv: Vec<Option<Allocation>> = Vec::new();
+        let mut covered: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for (a, implicit) in csv_cells {
             let r = view.responsibility_index(&a.responsibility.id).unwrap_or_default();
             let preset = view.cell(s as ServiceIx, r).preset.map(|(_, e)| &e.allocation);
             let stays_implicit = implicit
                 && match preset {
                     Some(p) => same(p, &a),
-                    None => a == Allocation { responsibility: a.responsibility.clone(), ..Allocation::default() },
+                    None => same(&Allocation { responsibility: a.responsibility.clone(), ..Allocation::default() }, &a),
                 };
-            if !stays_implicit {
-                kept.push(a);
+            covered.insert(a.responsibility.id.clone(), from_csv.len());
+            from_csv.push((!stays_implicit).then_some(a));
+        }
+        let mut cells = Vec::new();
+        for group in model.allocations.iter().filter(|g| g.service.id == service.id) {
+            for a in &group.cells {
+                match covered.get(&a.responsibility.id) {
+                    Some(&i) => cells.extend(from_csv[i].take()),
+                    None => cells.push(a.clone()),
+                }
             }
         }
-        if !kept.is_empty() {
-            out.push(ServiceAllocations { service: Ref::new(model.services[s].id.clone()), cells: kept });
+        cells.extend(from_csv.into_iter().flatten());
+        if !cells.is_empty() {
+            out.push(ServiceAllocations { service: Ref::new(service.id.clone()), cells });
         }
     }
+    // Groups for services the model does not define are not the CSV's business.
+    out.extend(
+        model
+            .allocations
+            .iter()
+            .filter(|g| view.service_index(&g.service.id).is_none())
+            .cloned(),
+    );
     Ok(out)
 }
 
+/// The 1-based line a byte offset falls on (whatever the line endings).
+fn line_at(text: &str, byte: u64) -> u64 {
+    let bytes = text.as_bytes();
+    let mut end = (byte as usize).min(bytes.len());
+    // A record's position can sit on the line ending before it (with CRLF): step over it.
+    while end < bytes.len() && matches!(bytes[end], b'\r' | b'\n') {
+        end += 1;
+    }
+    bytes[..end].iter().filter(|&&b| b == b'\n').count() as u64 + 1
+}
+
 fn same(preset: &Allocation, a: &Allocation) -> bool {
-    let strip = |x: &Allocation| Allocation { loc: None, responsibility: Ref::new(x.responsibility.id.clone()), ..x.clone() };
-    strip(preset) == strip(a)
+    preset.without_locations() == a.without_locations()
 }

@@ -37,13 +37,15 @@ pub fn run(args: &CheckArgs, today: Date) -> Result<Outcome> {
     };
     let view = View::new(&model);
     let mut findings = check(&view, today);
+    // Sign-off is blocked by any error, whatever --only shows.
+    let sign_off_blocked = demarc_core::check::has_errors(&findings);
     if !args.only.is_empty() {
         findings.retain(|f| args.only.iter().any(|c| c == f.code.as_str()));
     }
     let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
     let warnings = findings.len() - errors;
     match args.format {
-        ReportFormat::Json => print_json(&args.dir, &view, &findings, errors, warnings)?,
+        ReportFormat::Json => print_json(&args.dir, &view, &findings, errors, warnings, sign_off_blocked)?,
         ReportFormat::Text => print_text(&args.dir, &view, &findings, errors, warnings),
     }
     Ok(if errors > 0 || (args.strict && warnings > 0) {
@@ -74,7 +76,7 @@ fn finding_json(dir: &Path, model: &Model, f: &Finding) -> serde_json::Value {
     serde_json::Value::Object(o)
 }
 
-fn print_json(dir: &Path, view: &View<'_>, findings: &[Finding], errors: usize, warnings: usize) -> Result<()> {
+fn print_json(dir: &Path, view: &View<'_>, findings: &[Finding], errors: usize, warnings: usize, sign_off_blocked: bool) -> Result<()> {
     let mut by_code: BTreeMap<&str, usize> = BTreeMap::new();
     for f in findings {
         *by_code.entry(f.code.as_str()).or_default() += 1;
@@ -89,7 +91,7 @@ fn print_json(dir: &Path, view: &View<'_>, findings: &[Finding], errors: usize, 
             "services": view.services().len(),
             "responsibilities": view.responsibilities().len(),
             "cells": view.services().len() * view.responsibilities().len(),
-            "sign_off_blocked": findings.iter().any(|f| f.severity == Severity::Error),
+            "sign_off_blocked": sign_off_blocked,
         }
     });
     crate::outln!("{}", serde_json::to_string_pretty(&out)?);
@@ -134,16 +136,25 @@ fn print_text(dir: &Path, view: &View<'_>, findings: &[Finding], errors: usize, 
         crate::outln!();
     }
     let cells = view.services().len() * view.responsibilities().len();
+    let plural = |n: usize, w: &str| {
+        let w = match (n, w) {
+            (1, w) => w.to_owned(),
+            (_, "responsibility") => "responsibilities".to_owned(),
+            (_, "party") => "parties".to_owned(),
+            (_, w) => format!("{w}s"),
+        };
+        format!("{n} {w}")
+    };
     let scope = format!(
-        "{cells} cells ({} services × {} responsibilities, {} parties)",
-        view.services().len(),
-        view.responsibilities().len(),
-        view.parties().len()
+        "{} ({} × {}, {})",
+        plural(cells, "cell"),
+        plural(view.services().len(), "service"),
+        plural(view.responsibilities().len(), "responsibility"),
+        plural(view.parties().len(), "party")
     );
     if findings.is_empty() {
         crate::outln!("{} no findings in {scope}", term::green("ok:"));
     } else {
-        let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
         let line = format!("{}, {} in {scope}", plural(errors, "error"), plural(warnings, "warning"));
         if errors > 0 {
             crate::outln!("{} {line}; the model cannot be signed until the errors are fixed", term::red("failed:"));

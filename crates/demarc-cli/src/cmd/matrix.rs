@@ -119,7 +119,7 @@ fn full_table(view: &View<'_>) -> String {
 
 fn service_table(view: &View<'_>, s: ServiceIx) -> String {
     let svc = view.service(s);
-    let header: Vec<String> = ["Responsibility", "Status", "Does it", "Oversees", "Via", "CAIQ", "From"].map(String::from).to_vec();
+    let header: Vec<String> = ["Responsibility", "Status", "Does it", "Oversees", "Via", "CAIQ", "Origin"].map(String::from).to_vec();
     let mut rows = Vec::new();
     for (r, (_, resp)) in view.responsibilities().iter().enumerate() {
         let r = r as RespIx;

@@ -10,9 +10,19 @@ use demarc_core::TaskKind;
 
 use super::{ALLOCATIONS_DIR, MODEL_FILE, PARTIES_FILE, SERVICES_FILE};
 
-/// A YAML scalar: plain when that reads back as the same string, else double-quoted.
+/// A YAML scalar for block context: plain when that reads back as the same string, else
+/// double-quoted.
 pub fn scalar(s: &str) -> String {
-    if is_plain_safe(s) {
+    quoted_unless(s, is_plain_safe(s, false))
+}
+
+/// A YAML scalar inside a flow list (`[a, b]`), where commas and brackets are syntax.
+pub fn flow_scalar(s: &str) -> String {
+    quoted_unless(s, is_plain_safe(s, true))
+}
+
+fn quoted_unless(s: &str, plain: bool) -> String {
+    if plain {
         s.to_owned()
     } else {
         // A JSON string is a valid YAML double-quoted scalar.
@@ -20,35 +30,29 @@ pub fn scalar(s: &str) -> String {
     }
 }
 
-fn is_plain_safe(s: &str) -> bool {
+fn is_plain_safe(s: &str, flow: bool) -> bool {
     let Some(first) = s.chars().next() else {
         return false;
     };
-    // A leading digit, sign or dot may read back as a number (`0x1F`, `1e3`, `.5`): quote it.
+    // Starting with a letter rules out indicators (`- ? : [ { & * ! | > ' " % @ #`) and
+    // anything that could read back as a number (`0x1F`, `1e3`, `.5`).
     if !(first.is_alphabetic() || first == '/' || first == '(') {
         return false;
     }
-    if s.ends_with(' ') || s.ends_with(':') {
+    if s.ends_with(char::is_whitespace) || s.ends_with(':') {
         return false;
     }
-    if s.contains(": ") || s.contains(" #") || s.contains('\n') || s.contains('\t') {
+    if s.contains(": ") || s.contains(" #") || s.chars().any(char::is_control) {
         return false;
     }
-    if s.chars().any(|c| c.is_control() || matches!(c, '"' | '\'' | '`' | '{' | '}' | '[' | ']' | ',' | '&' | '*' | '!' | '|' | '>' | '%' | '@')) {
+    if flow && s.contains([',', '[', ']', '{', '}']) {
         return false;
     }
     let lower = s.to_ascii_lowercase();
-    if matches!(
+    !matches!(
         lower.as_str(),
-        "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "~" | "y" | "n" | ".inf" | ".nan" | "-.inf"
-    ) {
-        return false;
-    }
-    // Anything that looks like a number or a date-time is kept a string by quoting.
-    let numeric = s
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | '_' | 'e' | 'E' | 'x' | 'o' | ':'));
-    !numeric
+        "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "y" | "n"
+    )
 }
 
 /// Write `key: value` for text, using a literal block for several lines.
@@ -173,11 +177,11 @@ pub fn services_file(services: &[Service]) -> String {
             let _ = writeln!(out, "    model: {}", m.as_str());
         }
         if !s.built_on.is_empty() {
-            let ids: Vec<String> = s.built_on.iter().map(|b| scalar(&b.id)).collect();
+            let ids: Vec<String> = s.built_on.iter().map(|b| flow_scalar(&b.id)).collect();
             let _ = writeln!(out, "    built_on: [{}]", ids.join(", "));
         }
         if let Some(ps) = &s.presets {
-            let ids: Vec<String> = ps.iter().map(|p| scalar(&p.id)).collect();
+            let ids: Vec<String> = ps.iter().map(|p| flow_scalar(&p.id)).collect();
             let _ = writeln!(out, "    presets: [{}]", ids.join(", "));
         }
         opt(&mut out, 4, "contract", &s.contract);
@@ -230,7 +234,7 @@ fn task(out: &mut String, indent: usize, t: &Task) {
             let _ = writeln!(out, "{pad}- owner: {}", scalar(&one.id));
         }
         many => {
-            let ids: Vec<String> = many.iter().map(|o| scalar(&o.id)).collect();
+            let ids: Vec<String> = many.iter().map(|o| flow_scalar(&o.id)).collect();
             let _ = writeln!(out, "{pad}- owner: [{}]", ids.join(", "));
         }
     }
