@@ -122,8 +122,8 @@ pub fn diff(old: &View<'_>, new: &View<'_>) -> Diff {
             out.push(c);
         }
     }
-    for (_, r) in new.responsibilities() {
-        if old.responsibility_index(&r.id).is_none() {
+    for (i, (_, r)) in new.responsibilities().iter().enumerate() {
+        if new.responsibility_index(&r.id) == Some(i as u32) && old.responsibility_index(&r.id).is_none() {
             let mut c = change(
                 ChangeKind::ResponsibilityAdded,
                 format!("responsibility \"{}\" was added to the catalogue", r.title),
@@ -134,12 +134,19 @@ pub fn diff(old: &View<'_>, new: &View<'_>) -> Diff {
         }
     }
 
-    // Cells, in the new model's order.
+    // Cells, in the new model's order; a duplicated id counts once (its first definition,
+    // as everywhere else).
     for (s, service) in new.services().iter().enumerate() {
         let s = s as ServiceIx;
+        if new.service_index(&service.id) != Some(s) {
+            continue;
+        }
         let os = old.service_index(&service.id);
         for (r, (_, resp)) in new.responsibilities().iter().enumerate() {
             let r = r as RespIx;
+            if new.responsibility_index(&resp.id) != Some(r) {
+                continue;
+            }
             let ncell = new.cell(s, r);
             let ocell = os.and_then(|os| old.responsibility_index(&resp.id).map(|or| (os, or)));
             match ocell {
@@ -298,7 +305,10 @@ fn diff_parties(old: &View<'_>, new: &View<'_>, out: &mut Vec<Change>) {
             out.push(c);
         }
     }
-    for p in new.parties() {
+    for (i, p) in new.parties().iter().enumerate() {
+        if new.party_index(&p.id) != Some(i as u32) {
+            continue;
+        }
         match old.party_index(&p.id) {
             None => {
                 let mut c = change(ChangeKind::PartyAdded, format!("party {} was added", p.name), true);
@@ -348,7 +358,10 @@ fn diff_services(old: &View<'_>, new: &View<'_>, out: &mut Vec<Change>) {
             out.push(c);
         }
     }
-    for s in new.services() {
+    for (i, s) in new.services().iter().enumerate() {
+        if new.service_index(&s.id) != Some(i as u32) {
+            continue;
+        }
         match old.service_index(&s.id) {
             None => {
                 let mut c = change(ChangeKind::ServiceAdded, format!("service {} was added", s.name), true);

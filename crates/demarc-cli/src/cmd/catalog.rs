@@ -28,7 +28,7 @@ pub fn run(args: &CatalogArgs) -> Result<Outcome> {
                 bail!("there is no built-in catalogue \"{name}\"; the built-in catalogues are {}", builtin::names().join(", "));
             };
             if *format == ShowFormat::Yaml {
-                crate::term::out(&text);
+                crate::term::out(text);
                 return Ok(Outcome::Ok);
             }
             if let Some(info) = c.sources.first() {
