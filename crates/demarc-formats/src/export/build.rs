@@ -551,12 +551,12 @@ pub fn policy_annex(a: &PolicyAnnex) -> Document {
             section.blocks.extend(prose(d).into_iter().map(Block::text));
         }
         for r in &area.responsibilities {
-            section.push(Block::Heading(r.title.clone()));
-            if r.cannot_be_outsourced {
-                section.push(Block::Paragraph(vec![Inline::Strong(
-                    "Retained: cannot be outsourced.".to_owned(),
-                )]));
-            }
+            // The statement says it cannot be outsourced; the heading marks it too.
+            section.push(Block::Heading(if r.cannot_be_outsourced {
+                format!("{} (cannot be outsourced)", r.title)
+            } else {
+                r.title.clone()
+            }));
             if let Some(d) = &r.description {
                 section.blocks.extend(
                     prose(d)
