@@ -339,6 +339,10 @@ const AWKWARD: &[&str] = &[
     "\u{feff}bom",
     "nel\u{85}here",
     "line\u{2028}separator",
+    "del\u{7f}in the middle",
+    "c1\u{9b}control",
+    "not\u{fffe}a character",
+    "\u{ffff}",
     "para\u{2029}graph",
 ];
 

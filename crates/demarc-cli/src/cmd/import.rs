@@ -47,8 +47,15 @@ pub fn run(args: ImportArgs, _today: Date) -> Result<Outcome> {
         ReportFormat::Json => crate::outln!("{}", serde_json::to_string_pretty(&serde_json::json!({ "diff": changes, "written": !args.dry_run }))?),
         ReportFormat::Text => super::diff::print(&changes, ReportFormat::Text)?,
     }
+    let out = allocation_files(&model, &files, &updated.allocations);
+    // What is written must read back as the model shown above; check before touching the
+    // directory.
+    let mut after = ModelFiles { files: files.files.iter().filter(|(p, _)| !p.starts_with("allocations/")).cloned().collect() };
+    after.files.extend(out.iter().cloned());
+    if let Err(errors) = yaml::parse(&after) {
+        anyhow::bail!("the imported model would not read back, so nothing was written: {}", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "));
+    }
     if !args.dry_run {
-        let out = allocation_files(&model, &files, &updated.allocations);
         write::write_dir(&args.into, &out).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", args.into.display()))?;
         if args.format == ReportFormat::Text {
             eprintln!("updated the allocations in {}", args.into.display());

@@ -23,11 +23,25 @@ pub fn flow_scalar(s: &str) -> String {
 
 fn quoted_unless(s: &str, plain: bool) -> String {
     if plain {
-        s.to_owned()
-    } else {
-        // A JSON string is a valid YAML double-quoted scalar.
-        serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned())
+        return s.to_owned();
     }
+    // A JSON string is a YAML double-quoted scalar, except that JSON leaves characters YAML
+    // may not hold even in quotes (DEL, most C1 controls, U+FFFE, U+FFFF): escape those too.
+    let json = serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned());
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if yaml_printable(c) {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\u{:04X}", u32::from(c)));
+        }
+    }
+    out
+}
+
+/// What YAML 1.2 allows in a stream (its `c-printable`).
+fn yaml_printable(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7E}' | '\u{85}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
 fn is_plain_safe(s: &str, flow: bool) -> bool {
@@ -42,7 +56,7 @@ fn is_plain_safe(s: &str, flow: bool) -> bool {
     if s.ends_with(char::is_whitespace) || s.ends_with(':') {
         return false;
     }
-    if s.contains(": ") || s.contains(" #") || s.chars().any(char::is_control) {
+    if s.contains(": ") || s.contains(" #") || s.chars().any(|c| c.is_control() || !yaml_printable(c)) {
         return false;
     }
     if flow && s.contains([',', '[', ']', '{', '}']) {
@@ -64,7 +78,7 @@ fn text(out: &mut String, indent: usize, key: &str, value: &str) {
         && !value.contains('\t')
         && value.lines().all(|l| !l.ends_with(' '))
         && !value.trim_end_matches('\n').contains("\n\n\n")
-        && !value.chars().any(|c| c.is_control() && c != '\n');
+        && value.chars().all(|c| c == '\n' || (!c.is_control() && yaml_printable(c)));
     if block_ok {
         let chomp = if value.ends_with("\n\n") {
             "+"

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Seed the fuzz corpora from the example models, the built-in catalogues and the starter
+# models, in the input shape each target expects (see fuzz/README.md).
+#
+#   fuzz/seed.sh [DEMARC]
+#
+# DEMARC is the demarc binary used to write the starter models and the CSV exports; by default
+# `cargo run --release -p demarc-cli --`. The corpora (fuzz/corpus/) are not in git; running
+# this again adds the seeds back without removing what the fuzzer has found.
+set -euo pipefail
+
+fuzz_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(dirname "$fuzz_dir")
+corpus=$fuzz_dir/corpus
+
+if [[ $# -ge 1 ]]; then
+    demarc=("$(realpath "$1")")
+else
+    demarc=(cargo run --quiet --release --locked -p demarc-cli --)
+fi
+# Fixed date, so the seeds are the same on every run.
+export DEMARC_TODAY=2026-06-01 DEMARC_COLOR=never
+cd "$root"
+
+mkdir -p "$corpus"/{yaml_model,yaml_catalogue,csv_import}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# One yaml_model input from a model directory: its files joined by NUL bytes in the order
+# demarc.yaml, parties.yaml, services.yaml, catalogue.yaml, allocations/*.yaml.
+# $2, if given, is a catalogue file to put in the catalogue.yaml slot.
+pack() {
+    local dir=$1 catalogue=${2:-} f
+    cat "$dir/demarc.yaml"
+    printf '\0'
+    [[ -f $dir/parties.yaml ]] && cat "$dir/parties.yaml"
+    printf '\0'
+    [[ -f $dir/services.yaml ]] && cat "$dir/services.yaml"
+    printf '\0'
+    [[ -n $catalogue ]] && cat "$catalogue"
+    for f in "$dir"/allocations/*.yaml; do
+        [[ -f $f ]] || continue
+        printf '\0'
+        cat "$f"
+    done
+}
+
+# The same model reading the catalogue from its own file instead of the built-in one.
+pack_own_catalogue() {
+    local dir=$1 name=$2 copy=$work/own-$RANDOM
+    cp -r "$dir" "$copy"
+    sed -i "s/^\([[:space:]]*-[[:space:]]*\)$name[[:space:]]*\$/\1catalogue.yaml/" "$copy/demarc.yaml"
+    pack "$copy" "crates/demarc-formats/catalogues/$name.yaml"
+}
+
+n=0
+for dir in examples/*/; do
+    dir=${dir%/}
+    [[ -f $dir/demarc.yaml ]] || continue
+    name=$(basename "$dir")
+    pack "$dir" >"$corpus/yaml_model/example-$name"
+    pack_own_catalogue "$dir" twt >"$corpus/yaml_model/example-$name-own-catalogue"
+    n=$((n + 2))
+done
+
+for c in crates/demarc-formats/catalogues/*.yaml; do
+    name=$(basename "$c" .yaml)
+    cp "$c" "$corpus/yaml_catalogue/builtin-$name"
+    "${demarc[@]}" init "$work/starter-$name" --preset "$name" >/dev/null
+    pack "$work/starter-$name" >"$corpus/yaml_model/starter-$name"
+    pack_own_catalogue "$work/starter-$name" "$name" >"$corpus/yaml_model/starter-$name-own-catalogue"
+    n=$((n + 3))
+done
+
+# CSV: any CSV kept beside the examples, and the matrix export of each example (whole, one
+# service, one party).
+while IFS= read -r -d '' f; do
+    cp "$f" "$corpus/csv_import/example-$(basename "$f")"
+    n=$((n + 1))
+done < <(find examples -name '*.csv' -print0)
+"${demarc[@]}" export examples/riverside --format csv >"$corpus/csv_import/riverside-matrix.csv"
+"${demarc[@]}" export examples/riverside --format csv --service office-365 >"$corpus/csv_import/riverside-office-365.csv"
+"${demarc[@]}" export examples/riverside --format csv --party acme-it >"$corpus/csv_import/riverside-acme-it.csv"
+n=$((n + 3))
+
+echo "seeded $n inputs under ${corpus#"$root"/}/"
