@@ -1,6 +1,8 @@
 //! The checks: gaps, contradictions and loose ends, each reported as a [`Finding`] with a
 //! stable code (see `docs/checks.md`).
 
+use smallvec::SmallVec;
+
 use crate::date::Date;
 use crate::finding::{Code, Finding};
 use crate::model::{Allocation, Evidence, Loc, Status, Task, TaskKind, Terms};
@@ -411,8 +413,8 @@ struct Commitment<'a> {
     loc: Option<Loc>,
 }
 
-fn commitments<'a>(view: &View<'_>, s: ServiceIx, alloc: &'a Allocation) -> Vec<Commitment<'a>> {
-    let mut out = Vec::new();
+fn commitments<'a>(view: &View<'_>, s: ServiceIx, alloc: &'a Allocation) -> SmallVec<[Commitment<'a>; 4]> {
+    let mut out = SmallVec::new();
     let implied = match alloc.status {
         Status::Supplier => view.provider(s),
         Status::Customer => view.consumer(s),

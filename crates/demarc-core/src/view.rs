@@ -5,6 +5,7 @@
 //! recorded as a [`Finding`] and the rest of the model is still resolved.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use smallvec::SmallVec;
 
@@ -133,9 +134,9 @@ impl Category {
 #[derive(Debug)]
 pub struct View<'m> {
     pub model: &'m Model,
-    party_ix: HashMap<&'m str, PartyIx>,
-    service_ix: HashMap<&'m str, ServiceIx>,
-    resp_ix: HashMap<&'m str, RespIx>,
+    party_ix: IdMap<'m>,
+    service_ix: IdMap<'m>,
+    resp_ix: IdMap<'m>,
     resps: Vec<(&'m Area, &'m Responsibility)>,
     /// The model's customer organisation, when it names a known party.
     pub customer: Option<PartyIx>,
@@ -230,10 +231,10 @@ impl<'m> View<'m> {
             view.consumers.push(consumer);
             let mut upstream = Ixs::new();
             for b in &service.built_on {
-                if let Some(ix) = view.lookup_service(b, "a built-on service") {
-                    if !upstream.contains(&ix) {
-                        upstream.push(ix);
-                    }
+                if let Some(ix) = view.lookup_service(b, "a built-on service")
+                    && !upstream.contains(&ix)
+                {
+                    upstream.push(ix);
                 }
             }
             view.built_on.push(upstream);
@@ -357,7 +358,7 @@ impl<'m> View<'m> {
     }
 
     /// Fill every cell from presets, then from what the model writes.
-    fn place_allocations(&mut self, preset_ix: &HashMap<&'m str, u32>) {
+    fn place_allocations(&mut self, preset_ix: &IdMap<'m>) {
         let model = self.model;
         let nresp = self.resps.len();
         let presets = &model.catalogue.presets;
@@ -409,7 +410,7 @@ impl<'m> View<'m> {
             for r in 0..nresp {
                 let preset = chosen
                     .iter()
-                    .find_map(|&p| preset_cells[p as usize][r].map(|e| (p, e)));
+                    .find_map(|&p| preset_cells.get(p as usize).and_then(|row| row[r]).map(|e| (p, e)));
                 cells.push(Cell {
                     allocation: preset.map(|(_, e)| &e.allocation),
                     origin: preset.map_or(Origin::Unset, |(p, _)| Origin::Preset(p)),
@@ -537,10 +538,11 @@ impl<'m> View<'m> {
                             }
                         }
                         Err(b) => {
-                            if b == Broken::UnknownFrom && explicit {
-                                if let Some(f) = &alloc.from {
-                                    unknown_refs.push((f.clone(), s, r, "service"));
-                                }
+                            if b == Broken::UnknownFrom
+                                && explicit
+                                && let Some(f) = &alloc.from
+                            {
+                                unknown_refs.push((f.clone(), s, r, "service"));
                             }
                             broken = Some(b);
                         }
@@ -786,6 +788,9 @@ fn push_unique(v: &mut Ixs, p: u32) {
 }
 
 fn dedup(mut v: Ixs) -> Ixs {
+    if v.len() < 2 {
+        return v;
+    }
     let mut seen = Ixs::new();
     v.retain(|p| {
         if seen.contains(p) {
@@ -798,12 +803,55 @@ fn dedup(mut v: Ixs) -> Ixs {
     v
 }
 
+/// Ids to indexes. Lookups happen for every cell, so the hash is a quick one (FxHash, as in
+/// rustc) rather than the default SipHash: ids come from the model's own files, so there is
+/// nobody to defend against crafted collisions.
+type IdMap<'m> = HashMap<&'m str, u32, BuildHasherDefault<IdHasher>>;
+
+#[derive(Clone, Copy, Debug, Default)]
+struct IdHasher(u64);
+
+impl IdHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 fn index_ids<'m>(
     items: impl Iterator<Item = (&'m str, Option<Loc>)>,
     what: &str,
     findings: &mut Vec<Finding>,
-) -> HashMap<&'m str, u32> {
-    let mut map = HashMap::new();
+) -> IdMap<'m> {
+    let mut map = IdMap::default();
     for (i, (id, loc)) in items.enumerate() {
         if map.contains_key(id) {
             findings.push(duplicate(&Ref { id: id.to_owned(), loc }, what, ""));

@@ -303,6 +303,9 @@ type Parsed = Result<(ServiceAllocations, Vec<LoadError>), LoadError>;
 /// Allocation files are most of a large model: parse them on every core.
 fn parse_in_parallel(files: &[&(String, String)], first: u32) -> Vec<Parsed> {
     let parse_one = |i: usize, (name, text): &(String, String)| -> Parsed {
+        if let Some(group) = fast::allocations(text, first + i as u32) {
+            return Ok((group, Vec::new()));
+        }
         let af: raw::AllocationsFile = from_yaml(name, text)?;
         let mut conv = Convert { file: first + i as u32, errors: Vec::new() };
         let group = ServiceAllocations {
@@ -560,4 +563,726 @@ fn evidence(list: EvidenceList) -> Vec<Evidence> {
 /// Statuses in the order the writer and documents list them.
 pub fn status_names() -> Vec<&'static str> {
     Status::ALL.iter().map(|s| s.as_str()).collect()
+}
+
+/// A quick reader for allocation files in the plain block layout that [`write`] produces and
+/// that people keep by hand: block maps and sequences, one scalar per line (plain, or quoted
+/// with JSON-style escapes), comments. Allocation files are most of the bytes of a large model,
+/// and reading them this way is many times faster than the general YAML reader.
+///
+/// It never decides anything the general reader would decide differently: whatever is outside
+/// that layout (flow collections, anchors, tags, block or multi-line scalars, tabs, duplicate or
+/// unknown keys, empty values, scalars YAML might read as null, booleans or numbers, `expected`
+/// or `why`) makes it give up, and the file is read by serde-saphyr exactly as before, errors
+/// included. The tests compare both readers on the same files, locations included.
+mod fast {
+    use std::borrow::Cow;
+
+    use demarc_core::model::{
+        Allocation, Contest, Evidence, Loc, Ref, ServiceAllocations, Task, Terms,
+    };
+    use demarc_core::{Date, Status, TaskKind};
+
+    #[derive(Clone, Copy)]
+    struct Line<'a> {
+        no: u32,
+        indent: usize,
+        /// The line after its indentation, without trailing spaces.
+        text: &'a str,
+    }
+
+    struct Scalar<'a> {
+        text: Cow<'a, str>,
+        plain: bool,
+        line: u32,
+        column: u32,
+    }
+
+    enum Node<'a> {
+        Null,
+        Scalar(Scalar<'a>),
+        Map(Vec<(Scalar<'a>, Node<'a>)>),
+        Seq(Vec<Node<'a>>),
+    }
+
+    /// The allocations of one file, or `None` to leave the file to the general reader.
+    pub(super) fn allocations(text: &str, file: u32) -> Option<ServiceAllocations> {
+        // Stay well inside the general reader's default budget (250,000 nodes, 64 MiB of
+        // scalars), so that a file it would refuse as too large is still refused.
+        if text.len() > 32 << 20 {
+            return None;
+        }
+        let lines = lines(text)?;
+        let mut p = Parser { lines, i: 0, nodes: 0 };
+        let root = p.node(-1, 0)?;
+        if p.i != p.lines.len() || p.nodes > 200_000 {
+            return None;
+        }
+        let Node::Map(top) = root else { return None };
+        let mut service = None;
+        let mut cells = None;
+        for (key, value) in top {
+            match (&*key.text, value) {
+                ("service", Node::Scalar(s)) => service = Some(Ref::at(string(&s)?, loc(file, &s))),
+                ("responsibilities", Node::Map(entries)) => {
+                    let mut out = Vec::with_capacity(entries.len());
+                    for (k, v) in entries {
+                        out.push(cell(file, &k, v)?);
+                    }
+                    cells = Some(out);
+                }
+                _ => return None,
+            }
+        }
+        Some(ServiceAllocations { service: service?, cells: cells? })
+    }
+
+    fn lines(text: &str) -> Option<Vec<Line<'_>>> {
+        let mut out = Vec::with_capacity(text.len() / 24);
+        for (n, raw) in text.split('\n').enumerate() {
+            // Tabs, carriage returns and other control characters: leave them to the full reader.
+            if raw.bytes().any(|b| b < b' ' || b == 0x7f) {
+                return None;
+            }
+            if !raw.is_ascii()
+                && raw.chars().any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}'))
+            {
+                return None;
+            }
+            let content = raw.trim_start_matches(' ');
+            if content.is_empty() || content.starts_with('#') {
+                continue;
+            }
+            out.push(Line {
+                no: u32::try_from(n + 1).ok()?,
+                indent: raw.len() - content.len(),
+                text: content.trim_end_matches(' '),
+            });
+        }
+        Some(out)
+    }
+
+    struct Parser<'a> {
+        lines: Vec<Line<'a>>,
+        i: usize,
+        /// Maps, sequences and scalars read so far.
+        nodes: usize,
+    }
+
+    const MAX_DEPTH: usize = 12;
+
+    fn is_item(text: &str) -> bool {
+        text == "-" || text.starts_with("- ")
+    }
+
+    impl<'a> Parser<'a> {
+        /// The block node starting at the current line, when it is indented deeper than
+        /// `parent`; `Null` when it is not. `depth` counts the enclosing nodes: allocation
+        /// files need a handful, so anything deep is left to the general reader (and never
+        /// exhausts the stack).
+        fn node(&mut self, parent: isize, depth: usize) -> Option<Node<'a>> {
+            let Some(line) = self.lines.get(self.i).copied() else {
+                return Some(Node::Null);
+            };
+            if line.indent as isize <= parent {
+                return Some(Node::Null);
+            }
+            self.nodes += 1;
+            if is_item(line.text) { self.seq(line.indent, depth + 1) } else { self.map(line.indent, depth + 1) }
+        }
+
+        fn map(&mut self, indent: usize, depth: usize) -> Option<Node<'a>> {
+            if depth > MAX_DEPTH {
+                return None;
+            }
+            let mut entries: Vec<(Scalar<'a>, Node<'a>)> = Vec::new();
+            while let Some(line) = self.lines.get(self.i).copied() {
+                if line.indent < indent {
+                    break;
+                }
+                if line.indent > indent || is_item(line.text) {
+                    return None;
+                }
+                let (key, rest, at) = split_key(line)?;
+                self.i += 1;
+                self.nodes += 2;
+                let value = if rest.is_empty() {
+                    self.node(indent as isize, depth)?
+                } else {
+                    let v = scalar(rest, line.no, at)?;
+                    // A deeper line would continue the scalar over several lines.
+                    if self.lines.get(self.i).is_some_and(|l| l.indent > indent) {
+                        return None;
+                    }
+                    Node::Scalar(v)
+                };
+                entries.push((key, value));
+            }
+            let duplicate = if entries.len() <= 16 {
+                entries.iter().enumerate().any(|(i, (k, _))| entries[..i].iter().any(|(o, _)| o.text == k.text))
+            } else {
+                let mut keys: Vec<&str> = entries.iter().map(|(k, _)| &*k.text).collect();
+                keys.sort_unstable();
+                keys.windows(2).any(|w| w[0] == w[1])
+            };
+            if duplicate {
+                return None;
+            }
+            Some(Node::Map(entries))
+        }
+
+        fn seq(&mut self, indent: usize, depth: usize) -> Option<Node<'a>> {
+            if depth > MAX_DEPTH {
+                return None;
+            }
+            let mut items = Vec::new();
+            while let Some(line) = self.lines.get(self.i).copied() {
+                if line.indent < indent {
+                    break;
+                }
+                if line.indent > indent || !is_item(line.text) {
+                    return None;
+                }
+                let rest = line.text.get(2..).unwrap_or("");
+                if rest.is_empty() || rest.starts_with([' ', '#']) {
+                    return None;
+                }
+                let quoted = rest.starts_with(['"', '\'']);
+                if !quoted && (rest.contains(": ") || rest.ends_with(':')) {
+                    // A map whose first entry is on the item's line.
+                    self.nodes += 1;
+                    self.lines[self.i] = Line { no: line.no, indent: indent + 2, text: rest };
+                    items.push(self.map(indent + 2, depth + 1)?);
+                } else {
+                    self.i += 1;
+                    self.nodes += 1;
+                    let v = scalar(rest, line.no, u32::try_from(indent + 3).ok()?)?;
+                    if self.lines.get(self.i).is_some_and(|l| l.indent > indent) {
+                        return None;
+                    }
+                    items.push(Node::Scalar(v));
+                }
+            }
+            Some(Node::Seq(items))
+        }
+    }
+
+    /// `key: rest` with a plain key of ordinary id characters; `rest` is empty when the value
+    /// is on the following lines.
+    fn split_key(line: Line<'_>) -> Option<(Scalar<'_>, &str, u32)> {
+        let text = line.text;
+        let bytes = text.as_bytes();
+        let colon = (0..bytes.len()).find(|&i| bytes[i] == b':' && matches!(bytes.get(i + 1), None | Some(b' ')))?;
+        let key = &text[..colon];
+        // A letter first: the general reader compares keys that read as integers by value
+        // (`0x1F` and `31` are the same key), which a plain text comparison would miss.
+        let ok = key.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
+            && key.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+        if !ok || !string_like(key) {
+            return None;
+        }
+        let after = &text[colon + 1..];
+        let rest = after.trim_start_matches(' ');
+        let at = line.indent + colon + 1 + (after.len() - rest.len()) + 1;
+        let rest = if rest.starts_with('#') { "" } else { rest };
+        let key = Scalar {
+            text: Cow::Borrowed(key),
+            plain: true,
+            line: line.no,
+            column: u32::try_from(line.indent + 1).ok()?,
+        };
+        Some((key, rest, u32::try_from(at).ok()?))
+    }
+
+    /// One scalar that fills the rest of its line (a trailing comment aside).
+    fn scalar(rest: &str, line: u32, column: u32) -> Option<Scalar<'_>> {
+        let (text, plain, after) = if let Some(body) = rest.strip_prefix('"') {
+            let (text, len) = double_quoted(body)?;
+            (Cow::Owned(text), false, &body[len..])
+        } else if let Some(body) = rest.strip_prefix('\'') {
+            let (text, len) = single_quoted(body)?;
+            (Cow::Owned(text), false, &body[len..])
+        } else {
+            let b = rest.as_bytes();
+            let text = match (1..b.len()).find(|&i| b[i] == b'#' && b[i - 1] == b' ') {
+                Some(i) => rest[..i].trim_end_matches(' '),
+                None => rest,
+            };
+            if !plain_ok(text) {
+                return None;
+            }
+            (Cow::Borrowed(text), true, "")
+        };
+        // After a quoted scalar: nothing, or a comment after a space.
+        let tail = after.trim_start_matches(' ');
+        let comment = tail.starts_with('#') && tail.len() < after.len();
+        if !(tail.is_empty() || comment) {
+            return None;
+        }
+        if !plain && text.contains("${") {
+            return None;
+        }
+        Some(Scalar { text, plain, line, column })
+    }
+
+    /// The text of a double-quoted scalar and the bytes it took, closing quote included. Only
+    /// the escapes JSON also has.
+    fn double_quoted(body: &str) -> Option<(String, usize)> {
+        let mut out = String::with_capacity(body.len());
+        let mut chars = body.char_indices();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '"' => return Some((out, i + 1)),
+                '\\' => {
+                    let (_, e) = chars.next()?;
+                    out.push(match e {
+                        '"' => '"',
+                        '\\' => '\\',
+                        '/' => '/',
+                        'n' => '\n',
+                        't' => '\t',
+                        'r' => '\r',
+                        'b' => '\u{8}',
+                        'f' => '\u{c}',
+                        'u' => {
+                            let mut v = 0u32;
+                            for _ in 0..4 {
+                                v = v * 16 + chars.next()?.1.to_digit(16)?;
+                            }
+                            char::from_u32(v)?
+                        }
+                        _ => return None,
+                    });
+                }
+                c => out.push(c),
+            }
+        }
+        None
+    }
+
+    fn single_quoted(body: &str) -> Option<(String, usize)> {
+        let mut out = String::with_capacity(body.len());
+        let mut chars = body.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            if c == '\'' {
+                if chars.peek().is_some_and(|&(_, n)| n == '\'') {
+                    chars.next();
+                    out.push('\'');
+                } else {
+                    return Some((out, i + 1));
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        None
+    }
+
+    /// A plain scalar YAML reads as exactly this text in a block map or sequence.
+    fn plain_ok(s: &str) -> bool {
+        let Some(first) = s.chars().next() else {
+            return false;
+        };
+        let b = s.as_bytes();
+        (first.is_alphanumeric() || first == '(' || first == '/')
+            && !s.ends_with(':')
+            && !b.windows(2).any(|w| w == b": " || w == b" #" || w == b"${")
+    }
+
+    /// Not a word or number that YAML could read as null, a boolean or a number.
+    fn string_like(s: &str) -> bool {
+        const WORDS: [&str; 15] =
+            ["", "~", "null", "true", "false", "yes", "no", "on", "off", "y", "n", ".inf", ".nan", "-.inf", "+.inf"];
+        if s.len() <= 5 && WORDS.iter().any(|w| w.eq_ignore_ascii_case(s)) {
+            return false;
+        }
+        !s.bytes()
+            .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'-' | b'+' | b'_' | b'e' | b'E' | b'x' | b'o' | b':'))
+    }
+
+    /// A status as `Status::parse` reads it, without its allocation for the usual spellings.
+    fn status(s: &str) -> Option<Status> {
+        Some(match s {
+            "customer" => Status::Customer,
+            "supplier" => Status::Supplier,
+            "shared" => Status::Shared,
+            "inherited" => Status::Inherited,
+            "not-applicable" => Status::NotApplicable,
+            "undecided" => Status::Undecided,
+            _ => return Status::parse(s),
+        })
+    }
+
+    fn string(s: &Scalar<'_>) -> Option<String> {
+        (!s.plain || string_like(&s.text)).then(|| s.text.clone().into_owned())
+    }
+
+    /// A status, bare or under `status:`; `any` when read where numbers are tried first.
+    fn status_of(s: &Scalar<'_>, any: bool) -> Option<Status> {
+        let number_like = any && s.text.starts_with(|c: char| c.is_ascii_digit()) && !s.text.contains(' ');
+        if s.plain && (number_like || !string_like(&s.text)) {
+            return None;
+        }
+        status(&s.text)
+    }
+
+    /// A scalar read where the general reader first tries booleans and numbers (a bare
+    /// status, a task owner, evidence): a plain one must not look like either. No number has an
+    /// inner space.
+    fn any_string(s: &Scalar<'_>) -> Option<String> {
+        let number_like = s.text.starts_with(|c: char| c.is_ascii_digit()) && !s.text.contains(' ');
+        if s.plain && number_like {
+            return None;
+        }
+        string(s)
+    }
+
+    fn date(s: &Scalar<'_>) -> Option<Date> {
+        s.text.parse().ok()
+    }
+
+    fn loc(file: u32, s: &Scalar<'_>) -> Loc {
+        Loc { file, line: s.line, column: s.column }
+    }
+
+    fn cell(file: u32, key: &Scalar<'_>, value: Node<'_>) -> Option<Allocation> {
+        let at = loc(file, key);
+        let mut a = Allocation {
+            responsibility: Ref::at(key.text.as_ref(), at),
+            loc: Some(at),
+            ..Allocation::default()
+        };
+        let fields = match value {
+            Node::Null => return Some(a),
+            Node::Scalar(s) => {
+                a.status = status_of(&s, true)?;
+                return Some(a);
+            }
+            Node::Map(fields) => fields,
+            Node::Seq(_) => return None,
+        };
+        for (k, v) in fields {
+            match (&*k.text, v) {
+                ("status", Node::Scalar(s)) => a.status = status_of(&s, false)?,
+                ("reason", Node::Scalar(s)) => a.reason = Some(string(&s)?),
+                ("from", Node::Scalar(s)) => a.from = Some(Ref::at(string(&s)?, loc(file, &s))),
+                ("tasks", Node::Seq(items)) => {
+                    for item in items {
+                        let Node::Map(fields) = item else { return None };
+                        a.tasks.push(task(file, fields)?);
+                    }
+                }
+                ("contested", Node::Map(fields)) => {
+                    let (mut by, mut comment) = (None, None);
+                    for (k, v) in fields {
+                        match (&*k.text, v) {
+                            ("by", Node::Scalar(s)) => by = Some(Ref::at(string(&s)?, loc(file, &s))),
+                            ("comment", Node::Scalar(s)) => comment = Some(string(&s)?),
+                            _ => return None,
+                        }
+                    }
+                    a.contested = Some(Contest { by: by?, comment: comment? });
+                }
+                ("review_by", Node::Scalar(s)) => a.review_by = Some(date(&s)?),
+                ("note", Node::Scalar(s)) => a.note = Some(string(&s)?),
+                (key, v) => terms(&mut a.terms, key, v)?,
+            }
+        }
+        Some(a)
+    }
+
+    fn terms(t: &mut Terms, key: &str, v: Node<'_>) -> Option<()> {
+        match (key, v) {
+            ("description", Node::Scalar(s)) => t.description = Some(string(&s)?),
+            ("scope", Node::Scalar(s)) => t.scope = Some(string(&s)?),
+            ("frequency", Node::Scalar(s)) => t.frequency = Some(string(&s)?),
+            ("sla", Node::Scalar(s)) => t.sla = Some(string(&s)?),
+            ("contract", Node::Scalar(s)) => t.contract = Some(string(&s)?),
+            ("evidence", Node::Scalar(s)) => {
+                t.evidence = vec![Evidence { description: any_string(&s)?, ..Evidence::default() }];
+            }
+            ("evidence", Node::Seq(items)) => {
+                for item in items {
+                    t.evidence.push(match item {
+                        Node::Scalar(s) => Evidence { description: any_string(&s)?, ..Evidence::default() },
+                        Node::Map(fields) => {
+                            let mut description = None;
+                            let mut e = Evidence::default();
+                            for (k, v) in fields {
+                                match (&*k.text, v) {
+                                    ("description", Node::Scalar(s)) => description = Some(string(&s)?),
+                                    ("collected", Node::Scalar(s)) => e.collected = Some(date(&s)?),
+                                    ("expires", Node::Scalar(s)) => e.expires = Some(date(&s)?),
+                                    _ => return None,
+                                }
+                            }
+                            e.description = description?;
+                            e
+                        }
+                        _ => return None,
+                    });
+                }
+            }
+            _ => return None,
+        }
+        Some(())
+    }
+
+    fn task(file: u32, fields: Vec<(Scalar<'_>, Node<'_>)>) -> Option<Task> {
+        let mut t = Task::default();
+        let mut owner = None;
+        let mut kind = None;
+        for (k, v) in fields {
+            match (&*k.text, v) {
+                ("owner", Node::Scalar(s)) => owner = Some(Ref::at(any_string(&s)?, loc(file, &s))),
+                ("role", Node::Scalar(s)) => t.role = Some(Ref::at(string(&s)?, loc(file, &s))),
+                ("kind", Node::Scalar(s)) => kind = Some(TaskKind::parse(&string(&s)?)?),
+                (key, v) => terms(&mut t.terms, key, v)?,
+            }
+        }
+        let owner = owner?;
+        t.loc = owner.loc;
+        t.owners = vec![owner];
+        t.kind = kind.unwrap_or_default();
+        Some(t)
+    }
+}
+
+#[cfg(test)]
+mod fast_tests {
+    //! The quick allocation reader must agree with the general one on every file it accepts,
+    //! locations included (`Loc` compares equal to any other, so compare the debug text).
+    use super::*;
+    use demarc_core::TaskKind;
+
+    fn slow(text: &str) -> Option<ServiceAllocations> {
+        let af: raw::AllocationsFile = from_yaml("t.yaml", text).ok()?;
+        let mut conv = Convert { file: 7, errors: Vec::new() };
+        let group = ServiceAllocations {
+            service: conv.r(&af.service),
+            cells: af.responsibilities.0.into_iter().map(|(k, v)| conv.allocation(&k, v, false, "t.yaml")).collect(),
+        };
+        conv.errors.is_empty().then_some(group)
+    }
+
+    /// Both readers agree; returns whether the quick one took the file.
+    fn agree(text: &str) -> bool {
+        match fast::allocations(text, 7) {
+            Some(quick) => {
+                let Some(full) = slow(text) else {
+                    panic!("the quick reader accepted a file the full reader rejects:\n{text}");
+                };
+                assert_eq!(format!("{quick:#?}"), format!("{full:#?}"), "readers differ on:\n{text}");
+                true
+            }
+            None => false,
+        }
+    }
+
+    #[test]
+    fn takes_the_example_files_and_agrees() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/riverside/allocations");
+        let mut n = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            assert!(agree(&text), "the quick reader should take the example file:\n{text}");
+            n += 1;
+        }
+        assert!(n >= 4);
+    }
+
+    const GOOD: &str = r#"# A comment
+service: svc-1   # trailing comment
+responsibilities:
+  r1: customer
+  r2:    Supplier   # spaced
+  r3:
+  r4: "shared"
+  r5: n/a
+  r6:
+    status: shared
+    # a comment inside
+    tasks:
+      - owner: acme
+        kind: Oversee
+        role: lead
+        description: Check it, weekly [if needed] {really}; 2 people
+        sla: "within 1 day: \"urgent\" \u00e9\t\\ \/"
+        evidence:
+          - Monthly report
+          - description: 'It''s a certificate'
+            collected: 2026-01-01
+            expires: "2027-01-01"
+      - owner: 'customer'
+        description: Café — naïve ‘quotes’ "inside" it's fine
+        contract: a:b c#d (x) /path
+  r7:
+    status: inherited
+    from: nimbus
+    note: "  padded  "
+    review_by: 2026-03-31
+    contested:
+      by: acme
+      comment: We disagree # with a comment
+  r8:
+    status: supplier
+    evidence: One report
+    scope: 2 sites
+    frequency: (monthly)
+"#;
+
+    #[test]
+    fn agrees_on_a_file_with_every_field() {
+        assert!(agree(GOOD), "the quick reader should take this file");
+    }
+
+    #[test]
+    fn leaves_unusual_files_to_the_full_reader() {
+        let cases = [
+            "service: s\nresponsibilities:\n  r1: customer\n  r1: supplier\n",
+            "service: s\nresponsibilities:\n  r1:\n    status: supplier\n    description: one\n      two\n",
+            "service: s\nresponsibilities:\n  r1: {status: supplier}\n",
+            "service: s\nresponsibilities:\n  r1:\n    status: shared\n    tasks:\n    - owner: a\n    - owner: b\n",
+            "service: s\nresponsibilities:\n  r1:\n    status: shared\n    tasks:\n      - owner: [a, b]\n",
+            "service: s\nresponsibilities:\n  r1:\n\tstatus: supplier\n",
+            "service: s\r\nresponsibilities:\r\n  r1: customer\r\n",
+            "service: s\nresponsibilities:\n  r1:\n    status: supplier\n    description: |\n      block\n",
+            "service: s\nresponsibilities:\n  r1:\n    status: supplier\n    description: null\n",
+            "service: s\nresponsibilities:\n  r1:\n    status: supplier\n    description: ~\n",
+            "service: s\nresponsibilities:\n  r1:\n    status: supplier\n    description: yes\n",
+            "service: s\nresponsibilities:\n  r1:\n    status: supplier\n    description: 12.5\n",
+            "service: s\nresponsibilities:\n  r1:\n    status: supplier\n    description:\n",
+            "service: s\nresponsibilities:\n  r1:\n    status: supplier\n    expected: true\n",
+            "service: s\nresponsibilities:\n  r1:\n    status: supplier\n    colour: red\n",
+            "service: &a s\nresponsibilities:\n  r1: customer\n",
+            "service: s\nresponsibilities:\n  r1: !custom customer\n",
+            "service: s\nresponsibilities:\n  \"r1\": customer\n",
+            "service: s\nresponsibilities:\n  r1: \"a\nb\"\n",
+            "service: s\nresponsibilities:\n  r1: \"customer\"x\n",
+            "service: s\nresponsibilities:\n  r1: customer\n bad: indent\n",
+            "service: s\nresponsibilities: {}\n",
+            "---\nservice: s\nresponsibilities:\n  r1: customer\n",
+            "service: s\nresponsibilities:\n  r1: 0x1F\n",
+            "service: s\nresponsibilities:\n  0x1F: customer\n  0x1f: supplier\n",
+            "service: s\nresponsibilities:\n  r1: maybe\n",
+            "service: s\nresponsibilities:\n  r1:\n    status: supplier\n    review_by: 2026-02-30\n",
+            "service: s\nresponsibilities:\n  r1:\n    status: supplier\n    description: \"${HOME}\"\n",
+        ];
+        let mut deep = String::from("service: s\nresponsibilities:\n");
+        for d in 1..3000 {
+            deep.push_str(&" ".repeat(d));
+            deep.push_str("a:\n");
+        }
+        assert!(fast::allocations(&deep, 0).is_none());
+        for text in cases {
+            assert!(!agree(text), "the quick reader should leave this to the full reader:\n{text}");
+        }
+    }
+
+    /// splitmix64, for repeatable mutations.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    #[test]
+    fn agrees_on_mutated_files() {
+        // Insert, delete or replace a few characters anywhere; whatever the quick reader still
+        // takes must read the same as with the full reader.
+        let pieces = [
+            " ", "  ", "\n", ":", ": ", "#", " #", "-", "- ", "\"", "'", "\\", "\\u00e9", "[", "]", "{", "}", ",",
+            "&", "*", "!", "|", ">", "?", "%", "@", "`", "~", "null", "yes", "1", "0.5", "é", "—", "\u{85}",
+            "\u{2028}", "\t", "\r", "${x}", "a", "Z", "status", "tasks:", "owner", "evidence", "\n  ", "\n    - ",
+        ];
+        let riverside = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/riverside/allocations/it-support.yaml");
+        let bases: Vec<Vec<char>> = [GOOD.to_owned(), std::fs::read_to_string(riverside).unwrap()]
+            .iter()
+            .map(|t| t.chars().collect())
+            .collect();
+        let rounds: usize = std::env::var("DEMARC_FUZZ_ROUNDS").ok().and_then(|n| n.parse().ok()).unwrap_or(4000);
+        let seed: u64 = std::env::var("DEMARC_FUZZ_SEED").ok().and_then(|n| n.parse().ok()).unwrap_or(42);
+        let mut rng = Rng(seed);
+        let (mut taken, mut total) = (0, 0);
+        for round in 0..rounds {
+            let mut text = bases[round % bases.len()].clone();
+            for _ in 0..1 + rng.below(3) {
+                let at = rng.below(text.len() + 1);
+                match rng.below(3) {
+                    0 if at < text.len() => {
+                        text.remove(at);
+                    }
+                    1 if at < text.len() => {
+                        let p: Vec<char> = pieces[rng.below(pieces.len())].chars().collect();
+                        text.splice(at..at + 1, p);
+                    }
+                    _ => {
+                        let p: Vec<char> = pieces[rng.below(pieces.len())].chars().collect();
+                        text.splice(at..at, p);
+                    }
+                }
+            }
+            let text: String = text.into_iter().collect();
+            total += 1;
+            if agree(&text) {
+                taken += 1;
+            }
+        }
+        // Most small edits leave a file the quick reader still takes.
+        assert!(taken * 10 > total, "only {taken} of {total} mutated files were taken");
+    }
+
+    #[test]
+    fn agrees_on_what_the_writer_writes() {
+        // Texts the writer must quote or may leave plain, in every field.
+        let texts = [
+            "plain words", "with: colon", "ends with colon:", "hash # inside", "C# and F#", "\"quoted\"",
+            "it's", "- dash first", "[bracket", "a, b, c", "{brace}", "&anchor", "*alias", "!tag", "|pipe",
+            ">fold", "%pct", "@at", "`tick", "yes", "No", "null", "~", "123", "1.5", "2026-01-01", "0x1F",
+            "  padded  ", "two\nlines", "trailing\n", "tab\there", "é accent", "— dash", "\u{85}nel",
+            "back\\slash", "", "?", "${var}", "(paren)", "/slash",
+        ];
+        let mut cells = Vec::new();
+        for (i, t) in texts.iter().enumerate() {
+            let owned = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+            cells.push(Allocation {
+                responsibility: Ref::new(format!("r{i}")),
+                status: Status::ALL[i % Status::ALL.len()],
+                reason: owned(t),
+                from: (!t.is_empty()).then(|| Ref::new(*t)),
+                terms: Terms {
+                    description: owned(t),
+                    sla: owned(t),
+                    evidence: vec![Evidence { description: (*t).to_owned(), collected: None, expires: None }],
+                    ..Terms::default()
+                },
+                tasks: vec![Task {
+                    owners: vec![Ref::new(if t.is_empty() { "x" } else { t })],
+                    role: owned(t).map(Ref::new),
+                    kind: TaskKind::Oversee,
+                    terms: Terms { contract: owned(t), ..Terms::default() },
+                    loc: None,
+                }],
+                contested: owned(t).map(|c| Contest { by: Ref::new("acme"), comment: c }),
+                note: owned(t),
+                ..Allocation::default()
+            });
+        }
+        let mut taken = 0;
+        for cell in &cells {
+            let text = write::allocations_file("svc", std::slice::from_ref(cell));
+            if agree(&text) {
+                taken += 1;
+            }
+        }
+        assert!(taken >= texts.len() / 2, "only {taken} of {} written files were taken", texts.len());
+    }
 }
