@@ -15,9 +15,17 @@ pub struct Unreadable {
 impl std::fmt::Display for Unreadable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let n = self.errors.len();
-        writeln!(f, "the model in {} cannot be read ({n} error{}):", self.dir, if n == 1 { "" } else { "s" })?;
+        writeln!(
+            f,
+            "the model in {} cannot be read ({n} error{}):",
+            self.dir,
+            if n == 1 { "" } else { "s" }
+        )?;
         for e in &self.errors {
-            let shown = LoadError { file: in_dir(&self.dir, &e.file), ..e.clone() };
+            let shown = LoadError {
+                file: in_dir(&self.dir, &e.file),
+                ..e.clone()
+            };
             writeln!(f, "  {shown}")?;
         }
         Ok(())
@@ -37,12 +45,17 @@ fn in_dir(dir: &str, file: &str) -> String {
 
 /// Read a model directory.
 pub fn model(dir: &Path) -> Result<Model, Unreadable> {
-    yaml::load(dir).map_err(|errors| Unreadable { dir: dir.display().to_string(), errors })
+    yaml::load(dir).map_err(|errors| Unreadable {
+        dir: dir.display().to_string(),
+        errors,
+    })
 }
 
 /// The file of a location, as the user would open it.
 pub fn file_of(dir: &Path, model: &Model, loc: Option<demarc_core::Loc>) -> Option<String> {
-    model.file_name(loc).map(|f| in_dir(&dir.display().to_string(), f))
+    model
+        .file_name(loc)
+        .map(|f| in_dir(&dir.display().to_string(), f))
 }
 
 /// Print load errors as JSON: `{"errors":[{"file","line","column","message"}]}`.

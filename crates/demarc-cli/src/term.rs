@@ -14,10 +14,18 @@ pub fn init(choice: ColorChoice) {
     let decide = |is_terminal: bool| match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && is_terminal,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && is_terminal
+        }
     };
-    COLOR.store(u8::from(decide(std::io::stdout().is_terminal())) + 1, Ordering::Relaxed);
-    COLOR_ERR.store(u8::from(decide(std::io::stderr().is_terminal())) + 1, Ordering::Relaxed);
+    COLOR.store(
+        u8::from(decide(std::io::stdout().is_terminal())) + 1,
+        Ordering::Relaxed,
+    );
+    COLOR_ERR.store(
+        u8::from(decide(std::io::stderr().is_terminal())) + 1,
+        Ordering::Relaxed,
+    );
 }
 
 fn on() -> bool {
@@ -62,7 +70,10 @@ pub fn eprint_error(msg: &str) {
 pub fn out(text: &str) {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    if let Err(e) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(0);
         }

@@ -44,8 +44,12 @@ struct Run {
 
 impl Run {
     fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
     }
 
     #[track_caller]
@@ -74,7 +78,9 @@ fn demarc_in(cwd: Option<&Path>, args: &[&str]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_demarc"));
     cmd.arg("--today").arg(TODAY).args(args);
     cmd.current_dir(cwd.map_or_else(repo, Path::to_path_buf));
-    cmd.env("NO_COLOR", "1").env_remove("DEMARC_TODAY").env_remove("DEMARC_COLOR");
+    cmd.env("NO_COLOR", "1")
+        .env_remove("DEMARC_TODAY")
+        .env_remove("DEMARC_COLOR");
     let out = cmd.output().unwrap();
     Run {
         code: out.status.code().unwrap_or(-1),
@@ -145,7 +151,10 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
             if p.is_dir() {
                 walk(root, &p, out);
             } else {
-                out.insert(p.strip_prefix(root).unwrap().to_owned(), std::fs::read(&p).unwrap());
+                out.insert(
+                    p.strip_prefix(root).unwrap().to_owned(),
+                    std::fs::read(&p).unwrap(),
+                );
             }
         }
     }
@@ -164,7 +173,11 @@ fn copy_model(from: &Path, name: &str) -> (TempDir, PathBuf) {
 
 fn edit(path: &Path, from: &str, to: &str) {
     let text = std::fs::read_to_string(path).unwrap();
-    assert!(text.contains(from), "{} does not contain {from:?}", path.display());
+    assert!(
+        text.contains(from),
+        "{} does not contain {from:?}",
+        path.display()
+    );
     std::fs::write(path, text.replacen(from, to, 1)).unwrap();
 }
 
@@ -223,18 +236,27 @@ fn every_check_code_has_a_broken_example() {
             missing.push(code.as_str());
         }
     }
-    assert!(missing.is_empty(), "codes without an example in examples/broken: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "codes without an example in examples/broken: {missing:?}"
+    );
     // And no example for a code that does not exist (a renamed code leaves one behind).
     for entry in std::fs::read_dir(&dir).unwrap() {
         let entry = entry.unwrap();
         if entry.path().is_dir() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            assert!(Code::parse(&name).is_some(), "examples/broken/{name} is not a check code");
+            assert!(
+                Code::parse(&name).is_some(),
+                "examples/broken/{name} is not a check code"
+            );
         }
     }
     let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
     for &code in Code::ALL {
-        assert!(readme.contains(&format!("`{}`", code.as_str())), "README.md does not list {code}");
+        assert!(
+            readme.contains(&format!("`{}`", code.as_str())),
+            "README.md does not list {code}"
+        );
     }
 }
 
@@ -248,7 +270,11 @@ fn each_broken_example_reports_exactly_its_code() {
     for &code in Code::ALL {
         let dir = broken(code.as_str());
         let run = demarc(&["check", s(&dir), "--format", "json"]);
-        let want_exit = if code.severity() == Severity::Error { 1 } else { 0 };
+        let want_exit = if code.severity() == Severity::Error {
+            1
+        } else {
+            0
+        };
         run.expect(want_exit);
         let j = run.json();
         assert_eq!(codes_of(&j), expected_codes(code), "{code}: {}", run.stdout);
@@ -257,8 +283,13 @@ fn each_broken_example_reports_exactly_its_code() {
             assert!(!f["message"].as_str().unwrap().is_empty());
             assert!(!f["fix"].as_str().unwrap().is_empty());
             // Every example's mistake is written in one of its files: the finding points there.
-            let file = f["file"].as_str().unwrap_or_else(|| panic!("{code}: no file in {f}"));
-            assert!(Path::new(file).starts_with(&dir), "{code}: {file} is outside the example");
+            let file = f["file"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{code}: no file in {f}"));
+            assert!(
+                Path::new(file).starts_with(&dir),
+                "{code}: {file} is outside the example"
+            );
             assert!(Path::new(file).is_file(), "{code}: {file} does not exist");
             assert!(f["line"].as_u64().unwrap() >= 1, "{code}: {f}");
             assert!(f["column"].as_u64().unwrap() >= 1, "{code}: {f}");
@@ -270,7 +301,11 @@ fn each_broken_example_reports_exactly_its_code() {
             );
         }
         let summary = &j["summary"];
-        let (errors, warnings) = if code.severity() == Severity::Error { (1, 0) } else { (0, 1) };
+        let (errors, warnings) = if code.severity() == Severity::Error {
+            (1, 0)
+        } else {
+            (0, 1)
+        };
         assert_eq!(summary["errors"], errors, "{code}");
         assert_eq!(summary["warnings"], warnings, "{code}");
         assert_eq!(summary["by_code"][code.as_str()], 1, "{code}");
@@ -284,7 +319,11 @@ fn each_broken_example_reports_exactly_its_code() {
 
         // --strict fails on warnings too; --only filters.
         demarc(&["check", s(&dir), "--strict"]).expect(1);
-        let other = if code == Code::Gap { "contested" } else { "gap" };
+        let other = if code == Code::Gap {
+            "contested"
+        } else {
+            "gap"
+        };
         let run = demarc(&["check", s(&dir), "--only", other, "--format", "json"]);
         run.expect(0);
         assert!(codes_of(&run.json()).is_empty(), "{code}");
@@ -309,7 +348,11 @@ fn breakable(name: &str) -> (TempDir, PathBuf) {
 #[track_caller]
 fn assert_invalid_at(run: &Run, file: &str, words: &[&str]) {
     run.expect(2);
-    assert!(has_file_line_col(&run.stderr, file), "no {file}:LINE:COL in:\n{}", run.stderr);
+    assert!(
+        has_file_line_col(&run.stderr, file),
+        "no {file}:LINE:COL in:\n{}",
+        run.stderr
+    );
     for w in words {
         assert!(run.stderr.contains(w), "{w:?} not in:\n{}", run.stderr);
     }
@@ -338,9 +381,24 @@ fn yaml_syntax_error_is_reported_with_its_place() {
 #[test]
 fn unknown_field_names_the_field_and_the_expected_ones() {
     let (_t, dir) = breakable("field");
-    edit(&dir.join("parties.yaml"), "    type: msp\n", "    type: msp\n    colour: blue\n");
+    edit(
+        &dir.join("parties.yaml"),
+        "    type: msp\n",
+        "    type: msp\n    colour: blue\n",
+    );
     let run = demarc(&["check", s(&dir)]);
-    assert_invalid_at(&run, "parties.yaml", &["parties.yaml:8:5", "colour", "id", "name", "roles", "people"]);
+    assert_invalid_at(
+        &run,
+        "parties.yaml",
+        &[
+            "parties.yaml:8:5",
+            "colour",
+            "id",
+            "name",
+            "roles",
+            "people",
+        ],
+    );
 }
 
 #[test]
@@ -355,19 +413,33 @@ fn bad_status_value_is_reported_with_the_statuses() {
     assert_invalid_at(
         &run,
         "allocations/it-support.yaml",
-        &["custommer", "customer", "supplier", "shared", "not-applicable"],
+        &[
+            "custommer",
+            "customer",
+            "supplier",
+            "shared",
+            "not-applicable",
+        ],
     );
 }
 
 #[test]
 fn bad_date_is_reported() {
     let (_t, dir) = copy_model(&broken("review-overdue"), "date");
-    edit(&dir.join("demarc.yaml"), "next: 2026-06-30", "next: 2026-02-30");
+    edit(
+        &dir.join("demarc.yaml"),
+        "next: 2026-06-30",
+        "next: 2026-02-30",
+    );
     let run = demarc(&["check", s(&dir)]);
     assert_invalid_at(&run, "demarc.yaml", &["2026-02-30"]);
 
     let (_t2, dir) = copy_model(&broken("evidence-expired"), "date2");
-    edit(&dir.join("services.yaml"), "expires: 2026-03-31", "expires: 31/03/2026");
+    edit(
+        &dir.join("services.yaml"),
+        "expires: 2026-03-31",
+        "expires: 31/03/2026",
+    );
     let run = demarc(&["check", s(&dir)]);
     assert_invalid_at(&run, "services.yaml", &["31/03/2026"]);
 }
@@ -375,7 +447,11 @@ fn bad_date_is_reported() {
 #[test]
 fn several_errors_in_several_files_are_all_reported() {
     let (_t, dir) = breakable("several");
-    edit(&dir.join("parties.yaml"), "    type: msp\n", "    type: msp\n    colour: blue\n");
+    edit(
+        &dir.join("parties.yaml"),
+        "    type: msp\n",
+        "    type: msp\n    colour: blue\n",
+    );
     edit(
         &dir.join("allocations/it-support.yaml"),
         "set-security-policy: customer",
@@ -383,8 +459,16 @@ fn several_errors_in_several_files_are_all_reported() {
     );
     let run = demarc(&["check", s(&dir)]);
     run.expect(2);
-    assert!(has_file_line_col(&run.stderr, "parties.yaml"), "{}", run.stderr);
-    assert!(has_file_line_col(&run.stderr, "allocations/it-support.yaml"), "{}", run.stderr);
+    assert!(
+        has_file_line_col(&run.stderr, "parties.yaml"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        has_file_line_col(&run.stderr, "allocations/it-support.yaml"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("2 errors"), "{}", run.stderr);
 }
 
@@ -449,7 +533,11 @@ fn unknown_catalogue_name_has_its_place() {
 #[test]
 fn non_utf8_file_is_reported() {
     let (_t, dir) = breakable("utf8");
-    std::fs::write(dir.join("parties.yaml"), b"parties:\n  - id: hope\n    name: Caf\xe9\n").unwrap();
+    std::fs::write(
+        dir.join("parties.yaml"),
+        b"parties:\n  - id: hope\n    name: Caf\xe9\n",
+    )
+    .unwrap();
     let run = demarc(&["check", s(&dir)]);
     run.expect(2);
     assert!(run.stderr.contains("parties.yaml"), "{}", run.stderr);
@@ -461,7 +549,11 @@ fn non_utf8_file_is_reported() {
             (crates/demarc-formats/src/yaml/mod.rs:160 formats `utf8_error().valid_up_to()`)"]
 fn non_utf8_file_has_its_place() {
     let (_t, dir) = breakable("utf8-place");
-    std::fs::write(dir.join("parties.yaml"), b"parties:\n  - id: hope\n    name: Caf\xe9\n").unwrap();
+    std::fs::write(
+        dir.join("parties.yaml"),
+        b"parties:\n  - id: hope\n    name: Caf\xe9\n",
+    )
+    .unwrap();
     let run = demarc(&["check", s(&dir)]);
     assert_invalid_at(&run, "parties.yaml", &["parties.yaml:3:14", "UTF-8"]);
 }
@@ -528,23 +620,50 @@ fn nonsense_files_never_panic() {
 fn matrix_full_service_and_party() {
     let run = demarc(&["matrix", s(&riverside())]);
     run.expect(0);
-    for id in ["it-support", "office-365", "ledgerly-finance", "nimbus-hosting"] {
+    for id in [
+        "it-support",
+        "office-365",
+        "ledgerly-finance",
+        "nimbus-hosting",
+    ] {
         assert!(run.stdout.contains(id), "{id} missing:\n{}", run.stdout);
     }
-    assert!(run.stdout.contains("Set information security policy (retained)"), "{}", run.stdout);
-    let rows: Vec<&str> = run.stdout.lines().filter(|l| !l.contains("nobody does it")).collect();
-    assert!(rows.iter().all(|l| !l.contains("GAP")), "riverside has no gaps:\n{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("Set information security policy (retained)"),
+        "{}",
+        run.stdout
+    );
+    let rows: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| !l.contains("nobody does it"))
+        .collect();
+    assert!(
+        rows.iter().all(|l| !l.contains("GAP")),
+        "riverside has no gaps:\n{}",
+        run.stdout
+    );
 
     let run = demarc(&["matrix", s(&riverside()), "--service", "ledgerly-finance"]);
     run.expect(0);
-    assert!(run.stdout.contains("Ledgerly finance and donations (ledgerly-finance)"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("Ledgerly finance and donations (ledgerly-finance)"),
+        "{}",
+        run.stdout
+    );
     // An inherited row shows its chain of providers.
     assert!(run.stdout.contains("ledgerly → nimbus"), "{}", run.stdout);
     assert!(run.stdout.contains("inherited"), "{}", run.stdout);
 
     let run = demarc(&["matrix", s(&riverside()), "--party", "acme-it"]);
     run.expect(0);
-    assert!(run.stdout.contains("Acme IT Services Ltd (acme-it)"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("Acme IT Services Ltd (acme-it)"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("Managed IT support"), "{}", run.stdout);
 
     // A gap shows as GAP.
@@ -557,11 +676,19 @@ fn matrix_full_service_and_party() {
 fn matrix_unknown_ids_suggest_the_nearest() {
     let run = demarc(&["matrix", s(&riverside()), "--service", "ofice-365"]);
     run.expect(2);
-    assert!(run.stderr.contains("did you mean \"office-365\""), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("did you mean \"office-365\""),
+        "{}",
+        run.stderr
+    );
 
     let run = demarc(&["matrix", s(&riverside()), "--party", "acme"]);
     run.expect(2);
-    assert!(run.stderr.contains("did you mean \"acme-it\""), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("did you mean \"acme-it\""),
+        "{}",
+        run.stderr
+    );
 
     // Nothing near: the known ids are listed instead.
     let run = demarc(&["matrix", s(&riverside()), "--party", "zzzzzz"]);
@@ -595,7 +722,11 @@ fn diff_shows_a_changed_status_and_asks_for_resigning() {
     let run = demarc(&["diff", s(&riverside()), s(&copy)]);
     run.expect(0);
     assert!(run.stdout.contains("status-changed"), "{}", run.stdout);
-    assert!(run.stdout.contains("changed from customer to supplier"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("changed from customer to supplier"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("re-sign required"), "{}", run.stdout);
 
     let run = demarc(&["diff", s(&riverside()), s(&copy), "--format", "json"]);
@@ -603,18 +734,32 @@ fn diff_shows_a_changed_status_and_asks_for_resigning() {
     let j = run.json();
     assert_eq!(j["resign_required"], true);
     let changes = j["changes"].as_array().unwrap();
-    let kinds: BTreeSet<&str> = changes.iter().map(|c| c["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, BTreeSet::from(["status-changed", "owner-changed"]), "{}", run.stdout);
+    let kinds: BTreeSet<&str> = changes
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        BTreeSet::from(["status-changed", "owner-changed"]),
+        "{}",
+        run.stdout
+    );
     for c in changes {
         assert_eq!(c["service"], "nimbus-hosting");
         assert_eq!(c["responsibility"], "update-server-software");
         assert_eq!(c["resign"], true);
         assert!(c["message"].as_str().is_some_and(|m| !m.is_empty()));
     }
-    let status = changes.iter().find(|c| c["kind"] == "status-changed").unwrap();
+    let status = changes
+        .iter()
+        .find(|c| c["kind"] == "status-changed")
+        .unwrap();
     assert_eq!(status["before"], "customer");
     assert_eq!(status["after"], "supplier");
-    let owner = changes.iter().find(|c| c["kind"] == "owner-changed").unwrap();
+    let owner = changes
+        .iter()
+        .find(|c| c["kind"] == "owner-changed")
+        .unwrap();
     assert_eq!(owner["before"], "ledgerly");
     assert_eq!(owner["after"], "nimbus");
 }
@@ -633,7 +778,11 @@ fn diff_of_a_note_needs_no_resigning() {
     assert_eq!(j["resign_required"], false, "{}", run.stdout);
     assert_eq!(j["changes"][0]["kind"], "note-changed");
     let run = demarc(&["diff", s(&riverside()), s(&copy)]);
-    assert!(run.stdout.contains("no re-signing needed"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("no re-signing needed"),
+        "{}",
+        run.stdout
+    );
 }
 
 // ---- init ----
@@ -650,12 +799,24 @@ fn init_twt_gives_one_gap_per_responsibility() {
     run.expect(1);
     let j = run.json();
     let findings = j["findings"].as_array().unwrap();
-    assert_eq!(codes_of(&j), BTreeSet::from(["gap".to_owned()]), "{}", run.stdout);
+    assert_eq!(
+        codes_of(&j),
+        BTreeSet::from(["gap".to_owned()]),
+        "{}",
+        run.stdout
+    );
     assert_eq!(findings.len(), 17);
-    let resps: BTreeSet<&str> = findings.iter().map(|f| f["responsibility"].as_str().unwrap()).collect();
+    let resps: BTreeSet<&str> = findings
+        .iter()
+        .map(|f| f["responsibility"].as_str().unwrap())
+        .collect();
     assert_eq!(resps.len(), 17, "one gap per responsibility");
     assert!(resps.contains("set-information-security-policy"));
-    assert!(findings.iter().all(|f| f["file"].as_str().is_some_and(|p| p.ends_with("example-service.yaml"))));
+    assert!(findings.iter().all(|f| {
+        f["file"]
+            .as_str()
+            .is_some_and(|p| p.ends_with("example-service.yaml"))
+    }));
 
     // Not into a directory that has something in it.
     let run = demarc(&["init", s(&dir), "--preset", "twt"]);
@@ -674,12 +835,26 @@ fn init_with_every_builtin_catalogue() {
     for name in ["twt", "cyber-essentials", "cloud-layers", "aws-style"] {
         for model in ["managed-service", "saas", "iaas"] {
             let dir = tmp.join(&format!("{name}-{model}"));
-            let run = demarc(&["init", s(&dir), "--preset", name, "--service-model", model, "--name", "St Mary's School: \"Trust\""]);
+            let run = demarc(&[
+                "init",
+                s(&dir),
+                "--preset",
+                name,
+                "--service-model",
+                model,
+                "--name",
+                "St Mary's School: \"Trust\"",
+            ]);
             run.expect(0);
             let run = demarc(&["check", s(&dir), "--format", "json"]);
             run.expect(1);
             let j = run.json();
-            assert_eq!(codes_of(&j), BTreeSet::from(["gap".to_owned()]), "{name}/{model}: {}", run.stdout);
+            assert_eq!(
+                codes_of(&j),
+                BTreeSet::from(["gap".to_owned()]),
+                "{name}/{model}: {}",
+                run.stdout
+            );
             assert_eq!(
                 j["findings"].as_array().unwrap().len() as u64,
                 j["summary"]["responsibilities"].as_u64().unwrap(),
@@ -731,8 +906,17 @@ fn csv_round_trip_keeps_preset_cells_implicit() {
     demarc(&["import", "csv", s(&csv), "--into", s(&copy)]).expect(0);
     // Exporting again gives the same sheet: cells from presets are still marked as such.
     let again = export_csv(&copy);
-    let differ: Vec<(&str, &str)> = sheet.lines().zip(again.lines()).filter(|(a, b)| a != b).collect();
-    assert!(differ.is_empty(), "{} rows differ, first: {:?}", differ.len(), differ.first());
+    let differ: Vec<(&str, &str)> = sheet
+        .lines()
+        .zip(again.lines())
+        .filter(|(a, b)| a != b)
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "{} rows differ, first: {:?}",
+        differ.len(),
+        differ.first()
+    );
 }
 
 #[test]
@@ -742,11 +926,24 @@ fn csv_import_of_an_edited_sheet_shows_and_writes_the_change() {
     let text = export_csv(&riverside());
     let from = "nimbus-hosting,update-server-software,customer,";
     assert!(text.contains(from));
-    std::fs::write(&csv, text.replacen(from, "nimbus-hosting,update-server-software,supplier,", 1)).unwrap();
+    std::fs::write(
+        &csv,
+        text.replacen(from, "nimbus-hosting,update-server-software,supplier,", 1),
+    )
+    .unwrap();
 
     // A dry run shows the change and writes nothing.
     let before = snapshot(&copy);
-    let run = demarc(&["import", "csv", s(&csv), "--into", s(&copy), "--dry-run", "--format", "json"]);
+    let run = demarc(&[
+        "import",
+        "csv",
+        s(&csv),
+        "--into",
+        s(&copy),
+        "--dry-run",
+        "--format",
+        "json",
+    ]);
     run.expect(0);
     let j = run.json();
     assert_eq!(j["written"], false);
@@ -756,11 +953,18 @@ fn csv_import_of_an_edited_sheet_shows_and_writes_the_change() {
     let run = demarc(&["import", "csv", s(&csv), "--into", s(&copy)]);
     run.expect(0);
     assert!(run.stdout.contains("status-changed"), "{}", run.stdout);
-    assert!(run.stdout.contains("changed from customer to supplier"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("changed from customer to supplier"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("re-sign required"), "{}", run.stdout);
 
     let written = std::fs::read_to_string(copy.join("allocations/nimbus-hosting.yaml")).unwrap();
-    assert!(written.contains("update-server-software: supplier"), "{written}");
+    assert!(
+        written.contains("update-server-software: supplier"),
+        "{written}"
+    );
     let run = demarc(&["diff", s(&riverside()), s(&copy), "--format", "json"]);
     let kinds: BTreeSet<String> = run.json()["changes"]
         .as_array()
@@ -768,7 +972,10 @@ fn csv_import_of_an_edited_sheet_shows_and_writes_the_change() {
         .iter()
         .map(|c| c["kind"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(kinds, BTreeSet::from(["status-changed".to_owned(), "owner-changed".to_owned()]));
+    assert_eq!(
+        kinds,
+        BTreeSet::from(["status-changed".to_owned(), "owner-changed".to_owned()])
+    );
     // Nothing else in the directory changed.
     let after = snapshot(&copy);
     for (path, bytes) in &before {
@@ -790,12 +997,32 @@ fn assert_rejected(csv_text: &str, words: &[&str]) {
         assert!(run.stderr.contains(w), "{w:?} not in:\n{}", run.stderr);
     }
     assert!(run.stderr.contains("bad.csv"), "{}", run.stderr);
-    assert_eq!(snapshot(&copy), before, "a rejected import changed the model");
+    assert_eq!(
+        snapshot(&copy),
+        before,
+        "a rejected import changed the model"
+    );
 
-    let run = demarc(&["import", "csv", s(&csv), "--into", s(&copy), "--format", "json"]);
+    let run = demarc(&[
+        "import",
+        "csv",
+        s(&csv),
+        "--into",
+        s(&copy),
+        "--format",
+        "json",
+    ]);
     run.expect(2);
-    assert!(run.json()["errors"][0]["line"].as_u64().is_some(), "{}", run.stdout);
-    assert_eq!(snapshot(&copy), before, "a rejected import changed the model");
+    assert!(
+        run.json()["errors"][0]["line"].as_u64().is_some(),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        snapshot(&copy),
+        before,
+        "a rejected import changed the model"
+    );
 }
 
 /// A small sheet with LF line ends: header, then a cell row for each of two cells.
@@ -811,7 +1038,11 @@ fn small_sheet(row2: &str) -> String {
 fn csv_import_rejects_bad_sheets_and_changes_nothing() {
     assert_rejected(
         &small_sheet("it-suport,identify-new-vulnerabilities,customer,"),
-        &["line 3, column service", "it-suport", "did you mean \"it-support\""],
+        &[
+            "line 3, column service",
+            "it-suport",
+            "did you mean \"it-support\"",
+        ],
     );
     assert_rejected(
         &small_sheet("it-support,identify-new-vulnerabilities,suplier,"),
@@ -819,17 +1050,31 @@ fn csv_import_rejects_bad_sheets_and_changes_nothing() {
     );
     assert_rejected(
         &small_sheet("it-support,identify-new-vulnerabilitis,customer,"),
-        &["line 3, column responsibility", "did you mean \"identify-new-vulnerabilities\""],
+        &[
+            "line 3, column responsibility",
+            "did you mean \"identify-new-vulnerabilities\"",
+        ],
     );
     assert_rejected(
         "service,responsibility,status,owner,notes\nit-support,identify-new-threats,customer,,x\n",
-        &["line 1", "unknown column \"notes\"", "did you mean \"note\""],
+        &[
+            "line 1",
+            "unknown column \"notes\"",
+            "did you mean \"note\"",
+        ],
     );
-    assert_rejected("service,responsibility\nit-support,identify-new-threats\n", &["line 1, column status"]);
+    assert_rejected(
+        "service,responsibility\nit-support,identify-new-threats\n",
+        &["line 1, column status"],
+    );
     // A whole exported sheet with one bad status: every other row is fine.
     let text = export_csv(&riverside());
     assert_rejected(
-        &text.replacen("nimbus-hosting,update-server-software,customer,", "nimbus-hosting,update-server-software,mostly,", 1),
+        &text.replacen(
+            "nimbus-hosting,update-server-software,customer,",
+            "nimbus-hosting,update-server-software,mostly,",
+            1,
+        ),
         &["column status", "mostly"],
     );
 }
@@ -852,7 +1097,13 @@ fn schema_is_json_with_a_dialect() {
     let run = demarc(&["schema"]);
     run.expect(0);
     let j = run.json();
-    assert!(j["$schema"].as_str().is_some_and(|s| s.contains("json-schema.org")), "{}", run.stdout);
+    assert!(
+        j["$schema"]
+            .as_str()
+            .is_some_and(|s| s.contains("json-schema.org")),
+        "{}",
+        run.stdout
+    );
 
     for file in ["model", "parties", "services", "allocations", "catalogue"] {
         let run = demarc(&["schema", "--file", file]);
@@ -881,7 +1132,10 @@ fn catalog_list_and_show() {
     let line = run
         .stdout
         .lines()
-        .find(|l| l.trim_start().starts_with("set-information-security-policy"))
+        .find(|l| {
+            l.trim_start()
+                .starts_with("set-information-security-policy")
+        })
         .unwrap_or_else(|| panic!("{}", run.stdout));
     assert!(line.contains("retained"), "{line}");
     assert!(run.stdout.contains("twt-saas"), "{}", run.stdout);
@@ -889,7 +1143,11 @@ fn catalog_list_and_show() {
     // The YAML form is the catalogue file itself.
     let run = demarc(&["catalogue", "show", "cyber-essentials", "--format", "yaml"]);
     run.expect(0);
-    assert!(run.stdout.contains("id: cyber-essentials"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("id: cyber-essentials"),
+        "{}",
+        run.stdout
+    );
 
     let run = demarc(&["catalog", "show", "nope"]);
     run.expect(2);
@@ -910,13 +1168,25 @@ fn export_writes_the_file_given_with_o() {
         ("summary", None, "md", "md"),
     ] {
         let out = tmp.join(&format!("{what}.{ext}"));
-        let mut args = vec!["export", s(&rv), "--what", what, "--format", format, "-o", s(&out)];
+        let mut args = vec![
+            "export",
+            s(&rv),
+            "--what",
+            what,
+            "--format",
+            format,
+            "-o",
+            s(&out),
+        ];
         if let Some(p) = party {
             args.extend(["--party", p]);
         }
         let run = demarc(&args);
         run.expect(0);
-        assert!(run.stdout.is_empty(), "{what}: nothing on stdout when writing a file");
+        assert!(
+            run.stdout.is_empty(),
+            "{what}: nothing on stdout when writing a file"
+        );
         let text = std::fs::read_to_string(&out).unwrap();
         assert!(!text.is_empty(), "{what}");
         // The file holds exactly what standard output would.
@@ -941,10 +1211,23 @@ fn export_writes_the_file_given_with_o() {
 fn export_writes_nothing_on_error() {
     let tmp = TempDir::new("export-err");
     let out = tmp.join("schedule.md");
-    let run = demarc(&["export", s(&riverside()), "--what", "schedule", "--format", "md", "-o", s(&out)]);
+    let run = demarc(&[
+        "export",
+        s(&riverside()),
+        "--what",
+        "schedule",
+        "--format",
+        "md",
+        "-o",
+        s(&out),
+    ]);
     run.expect(2);
     assert!(run.stderr.contains("--party"), "{}", run.stderr);
-    assert!(run.stderr.contains("acme-it"), "the suppliers are listed: {}", run.stderr);
+    assert!(
+        run.stderr.contains("acme-it"),
+        "the suppliers are listed: {}",
+        run.stderr
+    );
     assert!(!out.exists(), "a file was written on error");
 
     // An existing file is left as it was.
@@ -960,13 +1243,37 @@ fn export_writes_nothing_on_error() {
         all.extend(args.iter().copied());
         let run = demarc(&all);
         run.expect(2);
-        assert_eq!(std::fs::read_to_string(&out).unwrap(), "keep me", "{args:?}");
+        assert_eq!(
+            std::fs::read_to_string(&out).unwrap(),
+            "keep me",
+            "{args:?}"
+        );
     }
-    let run = demarc(&["export", s(&riverside()), "--what", "schedule", "--party", "acme-itt", "--format", "md"]);
-    assert!(run.stderr.contains("did you mean \"acme-it\""), "{}", run.stderr);
+    let run = demarc(&[
+        "export",
+        s(&riverside()),
+        "--what",
+        "schedule",
+        "--party",
+        "acme-itt",
+        "--format",
+        "md",
+    ]);
+    assert!(
+        run.stderr.contains("did you mean \"acme-it\""),
+        "{}",
+        run.stderr
+    );
 
     // Into a directory that does not exist: an error, not a panic.
-    let run = demarc(&["export", s(&riverside()), "--format", "md", "-o", s(&tmp.join("no/such/dir/x.md"))]);
+    let run = demarc(&[
+        "export",
+        s(&riverside()),
+        "--format",
+        "md",
+        "-o",
+        s(&tmp.join("no/such/dir/x.md")),
+    ]);
     run.expect(2);
 }
 
@@ -976,7 +1283,14 @@ fn export_of_a_model_with_findings_still_works() {
     for code in ["gap", "contested", "chain-cycle", "duplicate-id"] {
         for format in ["md", "html", "csv", "json"] {
             for what in ["matrix", "policy-annex", "summary"] {
-                let run = demarc(&["export", s(&broken(code)), "--what", what, "--format", format]);
+                let run = demarc(&[
+                    "export",
+                    s(&broken(code)),
+                    "--what",
+                    what,
+                    "--format",
+                    format,
+                ]);
                 run.expect(0);
                 assert!(!run.stdout.is_empty(), "{code} {what} {format}");
             }

@@ -47,7 +47,10 @@ pub fn check(view: &View<'_>, today: Date) -> Vec<Finding> {
                 out.push(
                     Finding::new(
                         Code::EvidenceExpired,
-                        format!("the evidence \"{}\" for {} expired on {expired}", e.description, service.name),
+                        format!(
+                            "the evidence \"{}\" for {} expired on {expired}",
+                            e.description, service.name
+                        ),
                         "Ask the supplier for current evidence and record its new expiry date.",
                     )
                     .service(&service.id)
@@ -114,7 +117,14 @@ impl Ctx<'_, '_> {
     }
 }
 
-fn check_cell(view: &View<'_>, contracted: &[bool], s: ServiceIx, r: RespIx, today: Date, out: &mut Vec<Finding>) {
+fn check_cell(
+    view: &View<'_>,
+    contracted: &[bool],
+    s: ServiceIx,
+    r: RespIx,
+    today: Date,
+    out: &mut Vec<Finding>,
+) {
     let cell = view.cell(s, r);
     let service = view.service(s);
     let loc = match cell.origin {
@@ -158,11 +168,14 @@ fn check_cell(view: &View<'_>, contracted: &[bool], s: ServiceIx, r: RespIx, tod
     if let Some(due) = alloc.review_by
         && due < today
     {
-        out.push(cx.finding(
-            Code::ReviewOverdue,
-            format!("{} was due for review on {due}", cx.what()),
-            "Review the row with the parties involved, then move review_by to the next date.".into(),
-        ));
+        out.push(
+            cx.finding(
+                Code::ReviewOverdue,
+                format!("{} was due for review on {due}", cx.what()),
+                "Review the row with the parties involved, then move review_by to the next date."
+                    .into(),
+            ),
+        );
     }
 
     for task in &alloc.tasks {
@@ -322,16 +335,30 @@ fn dangling(cx: &Ctx<'_, '_>, alloc: &Allocation, broken: &Broken) -> Finding {
     let svc = |u: ServiceIx| view.service(u).name.as_str();
     let (message, fix) = match broken {
         Broken::NoUpstream => (
-            format!("{} is inherited, but {} is not built on any other service", cx.what(), view.service(cx.s).name),
+            format!(
+                "{} is inherited, but {} is not built on any other service",
+                cx.what(),
+                view.service(cx.s).name
+            ),
             "Add the service it runs on to built_on, or choose another status.".to_owned(),
         ),
         Broken::Ambiguous => (
-            format!("{} is inherited, but the service is built on several services and the row does not say which", cx.what()),
+            format!(
+                "{} is inherited, but the service is built on several services and the row does not say which",
+                cx.what()
+            ),
             "Add `from:` naming the built-on service that provides it.".to_owned(),
         ),
         Broken::NotBuiltOn(u) => (
-            format!("{} is inherited from {}, which this service is not built on", cx.what(), svc(*u)),
-            format!("Add {} to built_on, or correct `from`.", view.service(*u).id),
+            format!(
+                "{} is inherited from {}, which this service is not built on",
+                cx.what(),
+                svc(*u)
+            ),
+            format!(
+                "Add {} to built_on, or correct `from`.",
+                view.service(*u).id
+            ),
         ),
         Broken::UnknownFrom => (
             format!(
@@ -342,7 +369,11 @@ fn dangling(cx: &Ctx<'_, '_>, alloc: &Allocation, broken: &Broken) -> Finding {
             "Correct `from` to the id of a built-on service.".to_owned(),
         ),
         Broken::InCycle(u) => (
-            format!("{} is inherited from {}, which is part of a loop of services", cx.what(), svc(*u)),
+            format!(
+                "{} is inherited from {}, which is part of a loop of services",
+                cx.what(),
+                svc(*u)
+            ),
             "Break the loop of built_on entries first (see chain-cycle).".to_owned(),
         ),
         Broken::NotProvided { upstream, status } => (
@@ -358,7 +389,11 @@ fn dangling(cx: &Ctx<'_, '_>, alloc: &Allocation, broken: &Broken) -> Finding {
             ),
         ),
         Broken::UpstreamBroken(u) => (
-            format!("{} is inherited from {}, whose own inheritance reaches nobody", cx.what(), svc(*u)),
+            format!(
+                "{} is inherited from {}, whose own inheritance reaches nobody",
+                cx.what(),
+                svc(*u)
+            ),
             format!("Fix the row for {} first.", view.service(*u).id),
         ),
     };
@@ -372,15 +407,29 @@ fn check_retained(cx: &Ctx<'_, '_>, alloc: &Allocation, out: &mut Vec<Finding>) 
         Status::Supplier | Status::Inherited => Some(format!(
             "{} cannot be outsourced, but it is allocated to the {}",
             cx.what(),
-            if alloc.status == Status::Supplier { "supplier" } else { "supplier's upstream provider" }
+            if alloc.status == Status::Supplier {
+                "supplier"
+            } else {
+                "supplier's upstream provider"
+            }
         )),
         _ => {
             let decider = alloc.tasks.iter().find_map(|t| {
                 (t.kind == TaskKind::Oversee)
-                    .then(|| t.owners.iter().filter_map(|o| view.owner_party(cx.s, o)).find(|&p| Some(p) != consumer))
+                    .then(|| {
+                        t.owners
+                            .iter()
+                            .filter_map(|o| view.owner_party(cx.s, o))
+                            .find(|&p| Some(p) != consumer)
+                    })
                     .flatten()
             });
-            let customer_part = cx.cell.operators.iter().chain(&cx.cell.overseers).any(|&p| Some(p) == consumer);
+            let customer_part = cx
+                .cell
+                .operators
+                .iter()
+                .chain(&cx.cell.overseers)
+                .any(|&p| Some(p) == consumer);
             match decider {
                 Some(p) => Some(format!(
                     "{} cannot be outsourced, but {} decides or approves it",
@@ -413,7 +462,11 @@ struct Commitment<'a> {
     loc: Option<Loc>,
 }
 
-fn commitments<'a>(view: &View<'_>, s: ServiceIx, alloc: &'a Allocation) -> SmallVec<[Commitment<'a>; 4]> {
+fn commitments<'a>(
+    view: &View<'_>,
+    s: ServiceIx,
+    alloc: &'a Allocation,
+) -> SmallVec<[Commitment<'a>; 4]> {
     let mut out = SmallVec::new();
     let implied = match alloc.status {
         Status::Supplier => view.provider(s),
@@ -461,7 +514,11 @@ fn check_commitments(cx: &Ctx<'_, '_>, alloc: &Allocation, today: Date, out: &mu
                 out.push(
                     cx.finding(
                         Code::EvidenceExpired,
-                        format!("the evidence \"{}\" for {} expired on {on}", e.description, cx.what()),
+                        format!(
+                            "the evidence \"{}\" for {} expired on {on}",
+                            e.description,
+                            cx.what()
+                        ),
                         "Ask the owner for current evidence and record its new expiry date.".into(),
                     )
                     .party(&view.party(c.owner).id)

@@ -5,9 +5,9 @@
 
 use std::collections::BTreeSet;
 
+use crate::Status;
 use crate::model::{Allocation, Party, Service, Task, Terms};
 use crate::view::{Cell, RespIx, ServiceIx, View};
-use crate::Status;
 
 /// The kind of a change record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -87,7 +87,10 @@ pub fn diff(old: &View<'_>, new: &View<'_>) -> Diff {
     if om.customer.id != nm.customer.id {
         let mut c = change(
             ChangeKind::ModelChanged,
-            format!("the customer changed from {} to {}", om.customer.id, nm.customer.id),
+            format!(
+                "the customer changed from {} to {}",
+                om.customer.id, nm.customer.id
+            ),
             true,
         );
         c.before = Some(om.customer.id.clone());
@@ -97,10 +100,18 @@ pub fn diff(old: &View<'_>, new: &View<'_>) -> Diff {
     for (what, a, b) in [
         ("name", Some(om.name.clone()), Some(nm.name.clone())),
         ("version", om.version.clone(), nm.version.clone()),
-        ("next review date", om.review.next.map(|d| d.to_string()), nm.review.next.map(|d| d.to_string())),
+        (
+            "next review date",
+            om.review.next.map(|d| d.to_string()),
+            nm.review.next.map(|d| d.to_string()),
+        ),
     ] {
         if a != b {
-            let mut c = change(ChangeKind::ModelChanged, format!("the model's {what} changed"), false);
+            let mut c = change(
+                ChangeKind::ModelChanged,
+                format!("the model's {what} changed"),
+                false,
+            );
             c.before = a;
             c.after = b;
             out.push(c);
@@ -115,7 +126,10 @@ pub fn diff(old: &View<'_>, new: &View<'_>) -> Diff {
         if new.responsibility_index(&r.id).is_none() {
             let mut c = change(
                 ChangeKind::ResponsibilityRemoved,
-                format!("responsibility \"{}\" was removed from the catalogue", r.title),
+                format!(
+                    "responsibility \"{}\" was removed from the catalogue",
+                    r.title
+                ),
                 true,
             );
             c.responsibility = Some(r.id.clone());
@@ -123,7 +137,9 @@ pub fn diff(old: &View<'_>, new: &View<'_>) -> Diff {
         }
     }
     for (i, (_, r)) in new.responsibilities().iter().enumerate() {
-        if new.responsibility_index(&r.id) == Some(i as u32) && old.responsibility_index(&r.id).is_none() {
+        if new.responsibility_index(&r.id) == Some(i as u32)
+            && old.responsibility_index(&r.id).is_none()
+        {
             let mut c = change(
                 ChangeKind::ResponsibilityAdded,
                 format!("responsibility \"{}\" was added to the catalogue", r.title),
@@ -153,7 +169,14 @@ pub fn diff(old: &View<'_>, new: &View<'_>) -> Diff {
                 Some((os, or)) => diff_cell(old, new, (os, or), (s, r), &mut out),
                 None => {
                     if is_gap(ncell) {
-                        out.push(cell_change(new, s, r, ChangeKind::NewGap, format!("nobody does \"{}\" for {}", resp.title, service.name), false));
+                        out.push(cell_change(
+                            new,
+                            s,
+                            r,
+                            ChangeKind::NewGap,
+                            format!("nobody does \"{}\" for {}", resp.title, service.name),
+                            false,
+                        ));
                     }
                 }
             }
@@ -171,7 +194,14 @@ fn is_gap(cell: &Cell<'_>) -> bool {
     cell.status() != Status::NotApplicable && cell.operators.is_empty()
 }
 
-fn cell_change(view: &View<'_>, s: ServiceIx, r: RespIx, kind: ChangeKind, message: String, resign: bool) -> Change {
+fn cell_change(
+    view: &View<'_>,
+    s: ServiceIx,
+    r: RespIx,
+    kind: ChangeKind,
+    message: String,
+    resign: bool,
+) -> Change {
     let mut c = change(kind, message, resign);
     c.service = Some(view.service(s).id.clone());
     c.responsibility = Some(view.responsibility(r).id.clone());
@@ -193,7 +223,10 @@ fn task_key(view: &View<'_>, s: ServiceIx, t: &Task) -> String {
     let owners: Vec<String> = t
         .owners
         .iter()
-        .map(|o| view.owner_party(s, o).map_or_else(|| o.id.clone(), |p| view.party(p).id.clone()))
+        .map(|o| {
+            view.owner_party(s, o)
+                .map_or_else(|| o.id.clone(), |p| view.party(p).id.clone())
+        })
         .collect();
     format!(
         "{} {}: {}",
@@ -229,42 +262,112 @@ fn terms_text(t: &Terms) -> String {
 
 fn all_terms(view: &View<'_>, s: ServiceIx, a: &Allocation) -> Vec<String> {
     let mut v = vec![terms_text(&a.terms)];
-    v.extend(a.tasks.iter().map(|t| format!("{} [{}]", task_key(view, s, t), terms_text(&t.terms))));
+    v.extend(
+        a.tasks
+            .iter()
+            .map(|t| format!("{} [{}]", task_key(view, s, t), terms_text(&t.terms))),
+    );
     v
 }
 
-fn diff_cell(old: &View<'_>, new: &View<'_>, (os, or): (ServiceIx, RespIx), (s, r): (ServiceIx, RespIx), out: &mut Vec<Change>) {
+fn diff_cell(
+    old: &View<'_>,
+    new: &View<'_>,
+    (os, or): (ServiceIx, RespIx),
+    (s, r): (ServiceIx, RespIx),
+    out: &mut Vec<Change>,
+) {
     let (oc, nc) = (old.cell(os, or), new.cell(s, r));
-    let what = format!("\"{}\" for {}", new.responsibility(r).title, new.service(s).name);
+    let what = format!(
+        "\"{}\" for {}",
+        new.responsibility(r).title,
+        new.service(s).name
+    );
 
     if oc.status() != nc.status() {
-        let mut c = cell_change(new, s, r, ChangeKind::StatusChanged, format!("{what} changed from {} to {}", oc.status().as_str(), nc.status().as_str()), true);
+        let mut c = cell_change(
+            new,
+            s,
+            r,
+            ChangeKind::StatusChanged,
+            format!(
+                "{what} changed from {} to {}",
+                oc.status().as_str(),
+                nc.status().as_str()
+            ),
+            true,
+        );
         c.before = Some(oc.status().as_str().into());
         c.after = Some(nc.status().as_str().into());
         out.push(c);
     }
     let (ob, nb) = (names(old, &oc.operators), names(new, &nc.operators));
     if ob != nb {
-        let mut c = cell_change(new, s, r, ChangeKind::OwnerChanged, format!("who does {what} changed from {ob} to {nb}"), true);
+        let mut c = cell_change(
+            new,
+            s,
+            r,
+            ChangeKind::OwnerChanged,
+            format!("who does {what} changed from {ob} to {nb}"),
+            true,
+        );
         c.before = Some(ob);
         c.after = Some(nb);
         out.push(c);
     }
     let empty = Allocation::default();
-    let (oa, na) = (oc.allocation.unwrap_or(&empty), nc.allocation.unwrap_or(&empty));
+    let (oa, na) = (
+        oc.allocation.unwrap_or(&empty),
+        nc.allocation.unwrap_or(&empty),
+    );
     let otasks: BTreeSet<String> = oa.tasks.iter().map(|t| task_key(old, os, t)).collect();
     let ntasks: BTreeSet<String> = na.tasks.iter().map(|t| task_key(new, s, t)).collect();
     if otasks != ntasks || names(old, &oc.overseers) != names(new, &nc.overseers) {
         let removed: Vec<&String> = otasks.difference(&ntasks).collect();
         let added: Vec<&String> = ntasks.difference(&otasks).collect();
-        let mut c = cell_change(new, s, r, ChangeKind::TasksChanged, format!("the tasks of {what} changed ({} added, {} removed)", added.len(), removed.len()), true);
-        c.before = Some(removed.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" | "));
-        c.after = Some(added.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" | "));
+        let mut c = cell_change(
+            new,
+            s,
+            r,
+            ChangeKind::TasksChanged,
+            format!(
+                "the tasks of {what} changed ({} added, {} removed)",
+                added.len(),
+                removed.len()
+            ),
+            true,
+        );
+        c.before = Some(
+            removed
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(" | "),
+        );
+        c.after = Some(
+            added
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(" | "),
+        );
         out.push(c);
     } else {
         let (ot, nt) = (all_terms(old, os, oa), all_terms(new, s, na));
-        if ot != nt || oa.reason != na.reason || oa.from.as_ref().map(|f| &f.id) != na.from.as_ref().map(|f| &f.id) {
-            let mut c = cell_change(new, s, r, ChangeKind::TermsChanged, format!("the terms of {what} changed (SLA, evidence, contract, reason or description)"), true);
+        if ot != nt
+            || oa.reason != na.reason
+            || oa.from.as_ref().map(|f| &f.id) != na.from.as_ref().map(|f| &f.id)
+        {
+            let mut c = cell_change(
+                new,
+                s,
+                r,
+                ChangeKind::TermsChanged,
+                format!(
+                    "the terms of {what} changed (SLA, evidence, contract, reason or description)"
+                ),
+                true,
+            );
             c.before = Some(ot.join(" | "));
             c.after = Some(nt.join(" | "));
             out.push(c);
@@ -272,23 +375,58 @@ fn diff_cell(old: &View<'_>, new: &View<'_>, (os, or): (ServiceIx, RespIx), (s, 
     }
     match (&oa.contested, &na.contested) {
         (None, Some(ct)) => {
-            let mut c = cell_change(new, s, r, ChangeKind::Contested, format!("{} disputes {what}: {}", ct.by.id, ct.comment), false);
+            let mut c = cell_change(
+                new,
+                s,
+                r,
+                ChangeKind::Contested,
+                format!("{} disputes {what}: {}", ct.by.id, ct.comment),
+                false,
+            );
             c.party = Some(ct.by.id.clone());
             out.push(c);
         }
         (Some(ct), None) => {
-            let mut c = cell_change(new, s, r, ChangeKind::ContestResolved, format!("the dispute over {what} was resolved"), false);
+            let mut c = cell_change(
+                new,
+                s,
+                r,
+                ChangeKind::ContestResolved,
+                format!("the dispute over {what} was resolved"),
+                false,
+            );
             c.party = Some(ct.by.id.clone());
             out.push(c);
         }
         _ => {}
     }
     if oa.note != na.note || oa.review_by != na.review_by {
-        out.push(cell_change(new, s, r, ChangeKind::NoteChanged, format!("the note or review date of {what} changed"), false));
+        out.push(cell_change(
+            new,
+            s,
+            r,
+            ChangeKind::NoteChanged,
+            format!("the note or review date of {what} changed"),
+            false,
+        ));
     }
     match (is_gap(oc), is_gap(nc)) {
-        (false, true) => out.push(cell_change(new, s, r, ChangeKind::NewGap, format!("nobody does {what} any more"), true)),
-        (true, false) => out.push(cell_change(new, s, r, ChangeKind::GapClosed, format!("{what} now has an owner"), false)),
+        (false, true) => out.push(cell_change(
+            new,
+            s,
+            r,
+            ChangeKind::NewGap,
+            format!("nobody does {what} any more"),
+            true,
+        )),
+        (true, false) => out.push(cell_change(
+            new,
+            s,
+            r,
+            ChangeKind::GapClosed,
+            format!("{what} now has an owner"),
+            false,
+        )),
         _ => {}
     }
 }
@@ -300,7 +438,11 @@ fn party_key(p: &Party) -> (String, Option<String>) {
 fn diff_parties(old: &View<'_>, new: &View<'_>, out: &mut Vec<Change>) {
     for p in old.parties() {
         if new.party_index(&p.id).is_none() {
-            let mut c = change(ChangeKind::PartyRemoved, format!("party {} was removed", p.name), true);
+            let mut c = change(
+                ChangeKind::PartyRemoved,
+                format!("party {} was removed", p.name),
+                true,
+            );
             c.party = Some(p.id.clone());
             out.push(c);
         }
@@ -311,20 +453,35 @@ fn diff_parties(old: &View<'_>, new: &View<'_>, out: &mut Vec<Change>) {
         }
         match old.party_index(&p.id) {
             None => {
-                let mut c = change(ChangeKind::PartyAdded, format!("party {} was added", p.name), true);
+                let mut c = change(
+                    ChangeKind::PartyAdded,
+                    format!("party {} was added", p.name),
+                    true,
+                );
                 c.party = Some(p.id.clone());
                 out.push(c);
             }
             Some(o) => {
                 let op = old.party(o);
                 if party_key(op) != party_key(p) {
-                    let mut c = change(ChangeKind::PartyChanged, format!("party {} changed its name or type", p.id), true);
+                    let mut c = change(
+                        ChangeKind::PartyChanged,
+                        format!("party {} changed its name or type", p.id),
+                        true,
+                    );
                     c.party = Some(p.id.clone());
                     c.before = Some(op.name.clone());
                     c.after = Some(p.name.clone());
                     out.push(c);
-                } else if op.people != p.people || op.roles != p.roles || op.description != p.description {
-                    let mut c = change(ChangeKind::PartyChanged, format!("the people, roles or description of {} changed", p.name), false);
+                } else if op.people != p.people
+                    || op.roles != p.roles
+                    || op.description != p.description
+                {
+                    let mut c = change(
+                        ChangeKind::PartyChanged,
+                        format!("the people, roles or description of {} changed", p.name),
+                        false,
+                    );
                     c.party = Some(p.id.clone());
                     out.push(c);
                 }
@@ -336,12 +493,23 @@ fn diff_parties(old: &View<'_>, new: &View<'_>, out: &mut Vec<Change>) {
 /// What about a service a signature covers.
 fn service_terms(view: &View<'_>, s: &Service) -> String {
     let built: Vec<&str> = s.built_on.iter().map(|b| b.id.as_str()).collect();
-    let presets = s.presets.as_ref().map(|ps| ps.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(","));
-    let ev: Vec<String> = s.evidence.iter().map(|e| format!("{}:{:?}", e.description, e.expires)).collect();
+    let presets = s.presets.as_ref().map(|ps| {
+        ps.iter()
+            .map(|p| p.id.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    });
+    let ev: Vec<String> = s
+        .evidence
+        .iter()
+        .map(|e| format!("{}:{:?}", e.description, e.expires))
+        .collect();
     format!(
         "provider={} customer={} model={} built_on={} presets={} contract={} evidence={}",
         s.provider.id,
-        s.customer.as_ref().map_or(view.model.customer.id.as_str(), |c| c.id.as_str()),
+        s.customer
+            .as_ref()
+            .map_or(view.model.customer.id.as_str(), |c| c.id.as_str()),
         s.model.map_or("", |m| m.as_str()),
         built.join(","),
         presets.unwrap_or_else(|| "auto".into()),
@@ -353,7 +521,11 @@ fn service_terms(view: &View<'_>, s: &Service) -> String {
 fn diff_services(old: &View<'_>, new: &View<'_>, out: &mut Vec<Change>) {
     for s in old.services() {
         if new.service_index(&s.id).is_none() {
-            let mut c = change(ChangeKind::ServiceRemoved, format!("service {} was removed", s.name), true);
+            let mut c = change(
+                ChangeKind::ServiceRemoved,
+                format!("service {} was removed", s.name),
+                true,
+            );
             c.service = Some(s.id.clone());
             out.push(c);
         }
@@ -364,7 +536,11 @@ fn diff_services(old: &View<'_>, new: &View<'_>, out: &mut Vec<Change>) {
         }
         match old.service_index(&s.id) {
             None => {
-                let mut c = change(ChangeKind::ServiceAdded, format!("service {} was added", s.name), true);
+                let mut c = change(
+                    ChangeKind::ServiceAdded,
+                    format!("service {} was added", s.name),
+                    true,
+                );
                 c.service = Some(s.id.clone());
                 out.push(c);
             }
@@ -372,13 +548,27 @@ fn diff_services(old: &View<'_>, new: &View<'_>, out: &mut Vec<Change>) {
                 let os = old.service(o);
                 let (a, b) = (service_terms(old, os), service_terms(new, s));
                 if a != b {
-                    let mut c = change(ChangeKind::ServiceChanged, format!("service {} changed (provider, customer, model, built-on chain, presets, contract or evidence)", s.name), true);
+                    let mut c = change(
+                        ChangeKind::ServiceChanged,
+                        format!(
+                            "service {} changed (provider, customer, model, built-on chain, presets, contract or evidence)",
+                            s.name
+                        ),
+                        true,
+                    );
                     c.service = Some(s.id.clone());
                     c.before = Some(a);
                     c.after = Some(b);
                     out.push(c);
-                } else if os.name != s.name || os.description != s.description || os.components != s.components {
-                    let mut c = change(ChangeKind::ServiceChanged, format!("the name, description or components of {} changed", s.name), false);
+                } else if os.name != s.name
+                    || os.description != s.description
+                    || os.components != s.components
+                {
+                    let mut c = change(
+                        ChangeKind::ServiceChanged,
+                        format!("the name, description or components of {} changed", s.name),
+                        false,
+                    );
                     c.service = Some(s.id.clone());
                     out.push(c);
                 }

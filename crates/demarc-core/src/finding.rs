@@ -153,7 +153,11 @@ mod tests {
     fn codes_round_trip_and_are_kebab_case() {
         for &c in Code::ALL {
             assert_eq!(Code::parse(c.as_str()), Some(c));
-            assert!(c.as_str().chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'));
+            assert!(
+                c.as_str()
+                    .chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch == '-')
+            );
         }
     }
 

@@ -241,4 +241,3 @@ pub fn fixture() -> Model {
 pub fn today() -> Date {
     date(2026, 1, 1)
 }
-

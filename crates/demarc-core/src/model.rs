@@ -94,7 +94,10 @@ impl Model {
         Model {
             files: Vec::new(),
             customer: self.customer.unlocated(),
-            review: Review { loc: None, ..self.review.clone() },
+            review: Review {
+                loc: None,
+                ..self.review.clone()
+            },
             catalogue: Catalogue {
                 sources: self.catalogue.sources.clone(),
                 areas: self
@@ -103,7 +106,14 @@ impl Model {
                     .iter()
                     .map(|a| Area {
                         loc: None,
-                        responsibilities: a.responsibilities.iter().map(|r| Responsibility { loc: None, ..r.clone() }).collect(),
+                        responsibilities: a
+                            .responsibilities
+                            .iter()
+                            .map(|r| Responsibility {
+                                loc: None,
+                                ..r.clone()
+                            })
+                            .collect(),
                         ..a.clone()
                     })
                     .collect(),
@@ -116,7 +126,10 @@ impl Model {
                         entries: p
                             .entries
                             .iter()
-                            .map(|e| PresetEntry { allocation: e.allocation.without_locations(), ..e.clone() })
+                            .map(|e| PresetEntry {
+                                allocation: e.allocation.without_locations(),
+                                ..e.clone()
+                            })
                             .collect(),
                         ..p.clone()
                     })
@@ -127,8 +140,22 @@ impl Model {
                 .iter()
                 .map(|p| Party {
                     loc: None,
-                    roles: p.roles.iter().map(|r| Role { loc: None, ..r.clone() }).collect(),
-                    people: p.people.iter().map(|x| Person { role: x.role.as_ref().map(Ref::unlocated), ..x.clone() }).collect(),
+                    roles: p
+                        .roles
+                        .iter()
+                        .map(|r| Role {
+                            loc: None,
+                            ..r.clone()
+                        })
+                        .collect(),
+                    people: p
+                        .people
+                        .iter()
+                        .map(|x| Person {
+                            role: x.role.as_ref().map(Ref::unlocated),
+                            ..x.clone()
+                        })
+                        .collect(),
                     ..p.clone()
                 })
                 .collect(),
@@ -140,7 +167,10 @@ impl Model {
                     provider: s.provider.unlocated(),
                     customer: s.customer.as_ref().map(Ref::unlocated),
                     built_on: s.built_on.iter().map(Ref::unlocated).collect(),
-                    presets: s.presets.as_ref().map(|ps| ps.iter().map(Ref::unlocated).collect()),
+                    presets: s
+                        .presets
+                        .as_ref()
+                        .map(|ps| ps.iter().map(Ref::unlocated).collect()),
                     ..s.clone()
                 })
                 .collect(),
@@ -581,7 +611,10 @@ impl Allocation {
                     ..t.clone()
                 })
                 .collect(),
-            contested: self.contested.as_ref().map(|c| Contest { by: c.by.unlocated(), comment: c.comment.clone() }),
+            contested: self.contested.as_ref().map(|c| Contest {
+                by: c.by.unlocated(),
+                comment: c.comment.clone(),
+            }),
             loc: None,
             ..self.clone()
         }

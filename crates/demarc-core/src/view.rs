@@ -217,7 +217,9 @@ impl<'m> View<'m> {
                     && !party.roles.iter().any(|r| r.id == role.id)
                 {
                     let near = nearest(&role.id, party.roles.iter().map(|r| r.id.as_str()));
-                    view.findings.push(unknown(role, "role", &format!("of {}", party.id), near).party(&party.id));
+                    view.findings.push(
+                        unknown(role, "role", &format!("of {}", party.id), near).party(&party.id),
+                    );
                 }
             }
         }
@@ -242,7 +244,8 @@ impl<'m> View<'m> {
                 for p in presets {
                     if !preset_ix.contains_key(p.id.as_str()) {
                         let near = nearest(&p.id, preset_ix.keys().copied());
-                        view.findings.push(unknown(p, "preset", "", near).service(&service.id));
+                        view.findings
+                            .push(unknown(p, "preset", "", near).service(&service.id));
                     }
                 }
             }
@@ -286,7 +289,9 @@ impl<'m> View<'m> {
                 dependants[u as usize].push(s as u32);
             }
         }
-        let mut ready: Vec<u32> = (0..n as u32).filter(|&s| pending[s as usize] == 0).collect();
+        let mut ready: Vec<u32> = (0..n as u32)
+            .filter(|&s| pending[s as usize] == 0)
+            .collect();
         let mut done = vec![false; n];
         while let Some(s) = ready.pop() {
             done[s as usize] = true;
@@ -372,20 +377,34 @@ impl<'m> View<'m> {
                 match self.resp_ix.get(r.id.as_str()) {
                     Some(&ix) => {
                         if row[ix as usize].is_some() {
-                            self.findings.push(duplicate(r, "preset entry", &format!("in preset {}", preset.id)));
+                            self.findings.push(duplicate(
+                                r,
+                                "preset entry",
+                                &format!("in preset {}", preset.id),
+                            ));
                         }
                         row[ix as usize] = Some(entry);
                     }
                     None => {
                         let near = nearest(&r.id, self.resp_ix.keys().copied());
-                        self.findings.push(unknown(r, "responsibility", &format!("in preset {}", preset.id), near));
+                        self.findings.push(unknown(
+                            r,
+                            "responsibility",
+                            &format!("in preset {}", preset.id),
+                            near,
+                        ));
                     }
                 }
                 for t in &entry.allocation.tasks {
                     for o in &t.owners {
                         if matches!(self.owner(o), OwnerRef::Unknown) {
                             let near = nearest(&o.id, self.owner_candidates());
-                            self.findings.push(unknown(o, "task owner", &format!("in preset {}", preset.id), near));
+                            self.findings.push(unknown(
+                                o,
+                                "task owner",
+                                &format!("in preset {}", preset.id),
+                                near,
+                            ));
                         }
                     }
                 }
@@ -408,9 +427,12 @@ impl<'m> View<'m> {
                     .collect(),
             };
             for r in 0..nresp {
-                let preset = chosen
-                    .iter()
-                    .find_map(|&p| preset_cells.get(p as usize).and_then(|row| row[r]).map(|e| (p, e)));
+                let preset = chosen.iter().find_map(|&p| {
+                    preset_cells
+                        .get(p as usize)
+                        .and_then(|row| row[r])
+                        .map(|e| (p, e))
+                });
                 cells.push(Cell {
                     allocation: preset.map(|(_, e)| &e.allocation),
                     origin: preset.map_or(Origin::Unset, |(p, _)| Origin::Preset(p)),
@@ -424,22 +446,35 @@ impl<'m> View<'m> {
         }
 
         for group in &model.allocations {
-            let Some(s) = self.lookup_service(&group.service, "the service of an allocation file") else {
+            let Some(s) = self.lookup_service(&group.service, "the service of an allocation file")
+            else {
                 continue;
             };
             for alloc in &group.cells {
                 let r = &alloc.responsibility;
                 let Some(&ri) = self.resp_ix.get(r.id.as_str()) else {
                     let near = nearest(&r.id, self.resp_ix.keys().copied());
-                    self.findings.push(unknown(r, "responsibility", &format!("for service {}", group.service.id), near).service(&group.service.id));
+                    self.findings.push(
+                        unknown(
+                            r,
+                            "responsibility",
+                            &format!("for service {}", group.service.id),
+                            near,
+                        )
+                        .service(&group.service.id),
+                    );
                     continue;
                 };
                 let cell = &mut cells[s as usize * nresp + ri as usize];
                 if cell.origin == Origin::Explicit {
                     self.findings.push(
-                        duplicate(r, "allocation", &format!("for service {}", group.service.id))
-                            .service(&group.service.id)
-                            .responsibility(&r.id),
+                        duplicate(
+                            r,
+                            "allocation",
+                            &format!("for service {}", group.service.id),
+                        )
+                        .service(&group.service.id)
+                        .responsibility(&r.id),
                     );
                 }
                 cell.allocation = Some(alloc);
@@ -534,7 +569,12 @@ impl<'m> View<'m> {
                                     operators.extend(up.operators.iter().copied());
                                 }
                                 Status::Inherited => broken = Some(Broken::UpstreamBroken(u)),
-                                status => broken = Some(Broken::NotProvided { upstream: u, status }),
+                                status => {
+                                    broken = Some(Broken::NotProvided {
+                                        upstream: u,
+                                        status,
+                                    })
+                                }
                             }
                         }
                         Err(b) => {
@@ -854,7 +894,14 @@ fn index_ids<'m>(
     let mut map = IdMap::default();
     for (i, (id, loc)) in items.enumerate() {
         if map.contains_key(id) {
-            findings.push(duplicate(&Ref { id: id.to_owned(), loc }, what, ""));
+            findings.push(duplicate(
+                &Ref {
+                    id: id.to_owned(),
+                    loc,
+                },
+                what,
+                "",
+            ));
         } else {
             map.insert(id, i as u32);
         }
@@ -869,7 +916,9 @@ fn unknown(r: &Ref, what: &str, context: &str, near: Option<&str>) -> Finding {
         format!(" {context}")
     };
     let fix = match near {
-        Some(n) => format!("Did you mean \"{n}\"? Correct the id, or define a {what} with this id."),
+        Some(n) => {
+            format!("Did you mean \"{n}\"? Correct the id, or define a {what} with this id.")
+        }
         None => format!("Correct the id, or define a {what} with this id."),
     };
     Finding::new(

@@ -10,8 +10,8 @@ use std::collections::BTreeSet;
 use demarc_core::check::{check, has_errors};
 use demarc_core::diff::{ChangeKind, diff};
 use demarc_core::model::{
-    Allocation, Area, Catalogue, Contest, Evidence, Loc, Model, Party, Person, Preset,
-    PresetEntry, Ref, Responsibility, Review, Role, Service, ServiceAllocations, Task, Terms,
+    Allocation, Area, Catalogue, Contest, Evidence, Loc, Model, Party, Person, Preset, PresetEntry,
+    Ref, Responsibility, Review, Role, Service, ServiceAllocations, Task, Terms,
 };
 use demarc_core::report::{self, MatrixFilter};
 use demarc_core::{Code, Date, ServiceModel, Severity, Status, TaskKind, View};
@@ -111,7 +111,10 @@ fn clean() -> Model {
                 provider: Ref::new("fixit"),
                 model: Some(ServiceModel::ManagedService),
                 contract: Some("FixIt agreement 2026".into()),
-                evidence: vec![evidence("FixIt Cyber Essentials Plus certificate", Some("2027-04-01"))],
+                evidence: vec![evidence(
+                    "FixIt Cyber Essentials Plus certificate",
+                    Some("2027-04-01"),
+                )],
                 ..Service::default()
             },
             Service {
@@ -136,7 +139,10 @@ fn clean() -> Model {
         allocations: vec![
             ServiceAllocations {
                 service: Ref::new("it-support"),
-                cells: vec![cell(UPDATES, Status::Supplier), cell(POLICY, Status::Customer)],
+                cells: vec![
+                    cell(UPDATES, Status::Supplier),
+                    cell(POLICY, Status::Customer),
+                ],
             },
             ServiceAllocations {
                 service: Ref::new("bookkeeping"),
@@ -150,7 +156,10 @@ fn clean() -> Model {
             },
             ServiceAllocations {
                 service: Ref::new("hosting"),
-                cells: vec![cell(UPDATES, Status::Supplier), cell(POLICY, Status::Customer)],
+                cells: vec![
+                    cell(UPDATES, Status::Supplier),
+                    cell(POLICY, Status::Customer),
+                ],
             },
         ],
         ..Model::default()
@@ -195,7 +204,11 @@ fn break_for(code: Code, m: &mut Model) {
             c.status = Status::Shared;
             c.tasks = vec![
                 task(&["fixit"], TaskKind::Operate, "Update laptops"),
-                task(&["hope", "fixit"], TaskKind::Operate, "Check laptops were updated"),
+                task(
+                    &["hope", "fixit"],
+                    TaskKind::Operate,
+                    "Check laptops were updated",
+                ),
             ];
         }
         Code::NaWithoutReason => {
@@ -231,10 +244,13 @@ fn break_for(code: Code, m: &mut Model) {
                 ..Person::default()
             }];
         }
-        Code::DuplicateId => m.parties.push(party("fixit", "FixIt Security Services", "msp")),
+        Code::DuplicateId => m
+            .parties
+            .push(party("fixit", "FixIt Security Services", "msp")),
         Code::EvidenceMissing => service_mut(m, "it-support").evidence.clear(),
         Code::EvidenceExpired => {
-            service_mut(m, "it-support").evidence = vec![evidence("Old certificate", Some("2026-03-31"))];
+            service_mut(m, "it-support").evidence =
+                vec![evidence("Old certificate", Some("2026-03-31"))];
         }
         Code::ContractRefMissing => service_mut(m, "it-support").contract = None,
         Code::ReviewOverdue => m.review.next = Some(date("2026-06-30")),
@@ -285,7 +301,11 @@ fn each_code_fires_alone_on_a_model_made_for_it() {
         let f = &findings[0];
         assert_eq!(f.severity, code.severity());
         assert!(!f.message.is_empty() && !f.fix.is_empty(), "{code}");
-        assert_eq!(has_errors(&findings), code.severity() == Severity::Error, "{code}");
+        assert_eq!(
+            has_errors(&findings),
+            code.severity() == Severity::Error,
+            "{code}"
+        );
     }
 }
 
@@ -316,7 +336,11 @@ fn findings_name_the_cell_they_are_about() {
         let mut m = clean();
         break_for(code, &mut m);
         let view = View::new(&m);
-        assert_eq!(check(&view, today())[0].party.as_deref(), Some(party), "{code}");
+        assert_eq!(
+            check(&view, today())[0].party.as_deref(),
+            Some(party),
+            "{code}"
+        );
     }
 }
 
@@ -325,14 +349,27 @@ fn dates_are_judged_against_today() {
     let mut m = clean();
     break_for(Code::EvidenceExpired, &mut m);
     let view = View::new(&m);
-    assert_eq!(codes(&check(&view, date("2026-03-31"))), vec![], "valid on its expiry date");
-    assert_eq!(codes(&check(&view, date("2026-04-01"))), vec![Code::EvidenceExpired]);
+    assert_eq!(
+        codes(&check(&view, date("2026-03-31"))),
+        vec![],
+        "valid on its expiry date"
+    );
+    assert_eq!(
+        codes(&check(&view, date("2026-04-01"))),
+        vec![Code::EvidenceExpired]
+    );
 
     let mut m = clean();
     break_for(Code::ReviewOverdue, &mut m);
     let view = View::new(&m);
-    assert!(check(&view, date("2026-06-30")).is_empty(), "due today is not overdue");
-    assert_eq!(codes(&check(&view, date("2026-07-01"))), vec![Code::ReviewOverdue]);
+    assert!(
+        check(&view, date("2026-06-30")).is_empty(),
+        "due today is not overdue"
+    );
+    assert_eq!(
+        codes(&check(&view, date("2026-07-01"))),
+        vec![Code::ReviewOverdue]
+    );
 
     // A row's own review date.
     let mut m = clean();
@@ -362,7 +399,10 @@ fn a_supplier_deciding_a_retained_responsibility_is_reported() {
     let c = cell_mut(&mut m, "it-support", POLICY);
     c.tasks = vec![task(&["fixit"], TaskKind::Oversee, "Approve the policy")];
     let view = View::new(&m);
-    assert_eq!(codes(&check(&view, today())), vec![Code::RetainedOutsourced]);
+    assert_eq!(
+        codes(&check(&view, today())),
+        vec![Code::RetainedOutsourced]
+    );
 }
 
 #[test]
@@ -382,10 +422,23 @@ fn inheritance_follows_the_chain() {
     let s = view.service_index("bookkeeping").unwrap();
     let r = view.responsibility_index(UPDATES).unwrap();
     let cell = view.cell(s, r);
-    assert_eq!(cell.operators.as_slice(), &[view.party_index("skyhost").unwrap()]);
-    assert_eq!(cell.via.as_slice(), &[view.service_index("hosting").unwrap()]);
-    assert_eq!(view.category(s, r), demarc_core::Category::ThirdPartyOutsourced);
-    let chain: Vec<&str> = view.provenance(s, r).iter().map(|&p| view.party(p).id.as_str()).collect();
+    assert_eq!(
+        cell.operators.as_slice(),
+        &[view.party_index("skyhost").unwrap()]
+    );
+    assert_eq!(
+        cell.via.as_slice(),
+        &[view.service_index("hosting").unwrap()]
+    );
+    assert_eq!(
+        view.category(s, r),
+        demarc_core::Category::ThirdPartyOutsourced
+    );
+    let chain: Vec<&str> = view
+        .provenance(s, r)
+        .iter()
+        .map(|&p| view.party(p).id.as_str())
+        .collect();
     assert_eq!(chain, ["booksy", "skyhost"]);
 }
 
@@ -418,9 +471,15 @@ fn diff_of_one_status_change() {
     );
     assert!(d.resign_required);
     let status = &d.changes[2];
-    assert_eq!((status.before.as_deref(), status.after.as_deref()), (Some("supplier"), Some("customer")));
+    assert_eq!(
+        (status.before.as_deref(), status.after.as_deref()),
+        (Some("supplier"), Some("customer"))
+    );
     let owner = &d.changes[3];
-    assert_eq!((owner.before.as_deref(), owner.after.as_deref()), (Some("skyhost"), Some("booksy")));
+    assert_eq!(
+        (owner.before.as_deref(), owner.after.as_deref()),
+        (Some("skyhost"), Some("booksy"))
+    );
 }
 
 #[test]
@@ -435,7 +494,11 @@ fn diff_of_notes_and_contests_needs_no_resigning() {
     assert!(!d.resign_required);
     // And back: the dispute resolved.
     let back = diff(&View::new(&new), &View::new(&old));
-    assert!(back.changes.iter().any(|c| c.kind == ChangeKind::ContestResolved));
+    assert!(
+        back.changes
+            .iter()
+            .any(|c| c.kind == ChangeKind::ContestResolved)
+    );
 }
 
 #[test]
@@ -447,7 +510,10 @@ fn diff_of_added_and_removed_things() {
     new.allocations.retain(|g| g.service.id != "it-support");
     let d = diff(&View::new(&old), &View::new(&new));
     let kinds: BTreeSet<ChangeKind> = d.changes.iter().map(|c| c.kind).collect();
-    assert_eq!(kinds, BTreeSet::from([ChangeKind::PartyAdded, ChangeKind::ServiceRemoved]));
+    assert_eq!(
+        kinds,
+        BTreeSet::from([ChangeKind::PartyAdded, ChangeKind::ServiceRemoved])
+    );
     assert!(d.resign_required);
 }
 
@@ -513,15 +579,18 @@ fn service_model() -> impl Strategy<Value = ServiceModel> {
 
 /// A party id: usually one of `p0..p{n}`, sometimes one that is not defined.
 fn party_id(n: usize) -> BoxedStrategy<String> {
-    prop_oneof![10 => (0..n).prop_map(|i| format!("p{i}")), 1 => Just("ghost-party".to_owned())].boxed()
+    prop_oneof![10 => (0..n).prop_map(|i| format!("p{i}")), 1 => Just("ghost-party".to_owned())]
+        .boxed()
 }
 
 fn service_id(n: usize) -> BoxedStrategy<String> {
-    prop_oneof![10 => (0..n).prop_map(|i| format!("s{i}")), 1 => Just("ghost-service".to_owned())].boxed()
+    prop_oneof![10 => (0..n).prop_map(|i| format!("s{i}")), 1 => Just("ghost-service".to_owned())]
+        .boxed()
 }
 
 fn resp_id(n: usize) -> BoxedStrategy<String> {
-    prop_oneof![12 => (0..n).prop_map(|i| format!("r{i}")), 1 => Just("ghost-resp".to_owned())].boxed()
+    prop_oneof![12 => (0..n).prop_map(|i| format!("r{i}")), 1 => Just("ghost-resp".to_owned())]
+        .boxed()
 }
 
 fn owner(np: usize) -> BoxedStrategy<String> {
@@ -535,11 +604,16 @@ fn owner(np: usize) -> BoxedStrategy<String> {
 
 fn evidences() -> impl Strategy<Value = Vec<Evidence>> {
     prop::collection::vec(
-        (text(), prop::option::of(a_date()), prop::option::of(a_date())).prop_map(|(d, c, e)| Evidence {
-            description: d,
-            collected: c,
-            expires: e,
-        }),
+        (
+            text(),
+            prop::option::of(a_date()),
+            prop::option::of(a_date()),
+        )
+            .prop_map(|(d, c, e)| Evidence {
+                description: d,
+                collected: c,
+                expires: e,
+            }),
         0..=2,
     )
 }
@@ -591,18 +665,23 @@ fn allocation(np: usize, ns: usize, nr: usize) -> impl Strategy<Value = Allocati
         prop::option::weighted(0.2, a_date()),
         prop::option::of(text()),
     )
-        .prop_map(|(r, status, reason, from, terms, tasks, contested, review_by, note)| Allocation {
-            responsibility: Ref::new(r),
-            status,
-            reason,
-            from: from.map(Ref::new),
-            terms,
-            tasks,
-            contested: contested.map(|(by, comment)| Contest { by: Ref::new(by), comment }),
-            review_by,
-            note,
-            loc: None,
-        })
+        .prop_map(
+            |(r, status, reason, from, terms, tasks, contested, review_by, note)| Allocation {
+                responsibility: Ref::new(r),
+                status,
+                reason,
+                from: from.map(Ref::new),
+                terms,
+                tasks,
+                contested: contested.map(|(by, comment)| Contest {
+                    by: Ref::new(by),
+                    comment,
+                }),
+                review_by,
+                note,
+                loc: None,
+            },
+        )
 }
 
 fn service(i: usize, np: usize, ns: usize, npre: usize) -> impl Strategy<Value = Service> {
@@ -647,7 +726,14 @@ fn preset(i: usize, np: usize, nr: usize) -> impl Strategy<Value = Preset> {
                 resp_id(nr),
                 status(),
                 prop::collection::vec(
-                    (prop_oneof![Just("provider".to_owned()), Just("customer".to_owned()), party_id(np)], kind()),
+                    (
+                        prop_oneof![
+                            Just("provider".to_owned()),
+                            Just("customer".to_owned()),
+                            party_id(np)
+                        ],
+                        kind(),
+                    ),
                     0..=2,
                 ),
                 any::<bool>(),
@@ -694,7 +780,10 @@ fn any_model() -> impl Strategy<Value = Model> {
                 prop::collection::vec(any::<bool>(), nr),
                 presets,
                 prop::collection::vec(
-                    (service_id(ns), prop::collection::vec(allocation(np, ns, nr), 0..=nr + 1)),
+                    (
+                        service_id(ns),
+                        prop::collection::vec(allocation(np, ns, nr), 0..=nr + 1),
+                    ),
                     0..=ns + 1,
                 ),
                 prop_oneof![9 => Just("p0".to_owned()), 1 => Just("ghost-party".to_owned())],
@@ -703,65 +792,94 @@ fn any_model() -> impl Strategy<Value = Model> {
                 prop::collection::vec(prop::option::of(Just("role-x".to_owned())), np),
             )
         })
-        .prop_map(|(np, services, retained, presets, groups, customer, next, (dup_party, dup_service), roles)| {
-            let mut parties: Vec<Party> = (0..np)
-                .map(|i| Party {
-                    id: format!("p{i}"),
-                    name: format!("Party {i}"),
-                    roles: roles[i]
-                        .iter()
-                        .map(|r| Role { id: r.clone(), name: r.clone(), loc: None })
-                        .collect(),
-                    ..Party::default()
-                })
-                .collect();
-            if dup_party {
-                parties.push(Party { name: "Again".into(), ..parties[0].clone() });
-            }
-            let mut services = services;
-            if dup_service {
-                services.push(Service { name: "Again".into(), ..services[0].clone() });
-            }
-            let half = retained.len().div_ceil(2);
-            let resps: Vec<Responsibility> = retained
-                .iter()
-                .enumerate()
-                .map(|(i, &r)| resp(&format!("r{i}"), &format!("Responsibility {i}"), r))
-                .collect();
-            Model {
-                name: "Random".into(),
-                customer: Ref::new(customer),
-                catalogues: vec!["random".into()],
-                review: Review { last: None, next, loc: None },
-                catalogue: Catalogue {
-                    areas: vec![
-                        Area {
-                            id: "a0".into(),
-                            title: "First".into(),
-                            catalogue: "random".into(),
-                            responsibilities: resps[..half].to_vec(),
-                            ..Area::default()
-                        },
-                        Area {
-                            id: "a1".into(),
-                            title: "Second".into(),
-                            catalogue: "random".into(),
-                            responsibilities: resps[half..].to_vec(),
-                            ..Area::default()
-                        },
-                    ],
-                    presets,
-                    ..Catalogue::default()
-                },
-                parties,
+        .prop_map(
+            |(
+                np,
                 services,
-                allocations: groups
-                    .into_iter()
-                    .map(|(s, cells)| ServiceAllocations { service: Ref::new(s), cells })
-                    .collect(),
-                ..Model::default()
-            }
-        })
+                retained,
+                presets,
+                groups,
+                customer,
+                next,
+                (dup_party, dup_service),
+                roles,
+            )| {
+                let mut parties: Vec<Party> = (0..np)
+                    .map(|i| Party {
+                        id: format!("p{i}"),
+                        name: format!("Party {i}"),
+                        roles: roles[i]
+                            .iter()
+                            .map(|r| Role {
+                                id: r.clone(),
+                                name: r.clone(),
+                                loc: None,
+                            })
+                            .collect(),
+                        ..Party::default()
+                    })
+                    .collect();
+                if dup_party {
+                    parties.push(Party {
+                        name: "Again".into(),
+                        ..parties[0].clone()
+                    });
+                }
+                let mut services = services;
+                if dup_service {
+                    services.push(Service {
+                        name: "Again".into(),
+                        ..services[0].clone()
+                    });
+                }
+                let half = retained.len().div_ceil(2);
+                let resps: Vec<Responsibility> = retained
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &r)| resp(&format!("r{i}"), &format!("Responsibility {i}"), r))
+                    .collect();
+                Model {
+                    name: "Random".into(),
+                    customer: Ref::new(customer),
+                    catalogues: vec!["random".into()],
+                    review: Review {
+                        last: None,
+                        next,
+                        loc: None,
+                    },
+                    catalogue: Catalogue {
+                        areas: vec![
+                            Area {
+                                id: "a0".into(),
+                                title: "First".into(),
+                                catalogue: "random".into(),
+                                responsibilities: resps[..half].to_vec(),
+                                ..Area::default()
+                            },
+                            Area {
+                                id: "a1".into(),
+                                title: "Second".into(),
+                                catalogue: "random".into(),
+                                responsibilities: resps[half..].to_vec(),
+                                ..Area::default()
+                            },
+                        ],
+                        presets,
+                        ..Catalogue::default()
+                    },
+                    parties,
+                    services,
+                    allocations: groups
+                        .into_iter()
+                        .map(|(s, cells)| ServiceAllocations {
+                            service: Ref::new(s),
+                            cells,
+                        })
+                        .collect(),
+                    ..Model::default()
+                }
+            },
+        )
 }
 
 /// The model without duplicate ids or duplicate cells: what order independence can promise.
@@ -773,20 +891,33 @@ fn without_duplicates(mut m: Model) -> Model {
     let mut seen = BTreeSet::new();
     for g in &mut m.allocations {
         let service = g.service.id.clone();
-        g.cells.retain(|a| seen.insert((service.clone(), a.responsibility.id.clone())));
+        g.cells
+            .retain(|a| seen.insert((service.clone(), a.responsibility.id.clone())));
     }
     for p in &mut m.catalogue.presets {
         let mut seen = BTreeSet::new();
-        p.entries.retain(|e| seen.insert(e.allocation.responsibility.id.clone()));
+        p.entries
+            .retain(|e| seen.insert(e.allocation.responsibility.id.clone()));
     }
     m
 }
 
 /// Everything the view says about each cell, in a form that does not depend on order.
-type CellSummary = (String, String, Status, BTreeSet<String>, BTreeSet<String>, demarc_core::Category);
+type CellSummary = (
+    String,
+    String,
+    Status,
+    BTreeSet<String>,
+    BTreeSet<String>,
+    demarc_core::Category,
+);
 
 fn cells_of(view: &View<'_>) -> Vec<CellSummary> {
-    let ids = |ps: &[u32]| ps.iter().map(|&p| view.party(p).id.clone()).collect::<BTreeSet<_>>();
+    let ids = |ps: &[u32]| {
+        ps.iter()
+            .map(|&p| view.party(p).id.clone())
+            .collect::<BTreeSet<_>>()
+    };
     view.cells()
         .map(|(s, r, c)| {
             (
@@ -819,7 +950,11 @@ fn permute<T: Clone>(v: &[T], keys: &[u32]) -> Vec<T> {
 
 fn shuffled(m: &Model, keys: &[u32]) -> Model {
     let mut out = m.clone();
-    let k = |i: usize| -> Vec<u32> { keys.iter().map(|x| x.rotate_left(i as u32 * 7 + 3)).collect() };
+    let k = |i: usize| -> Vec<u32> {
+        keys.iter()
+            .map(|x| x.rotate_left(i as u32 * 7 + 3))
+            .collect()
+    };
     out.allocations = permute(&m.allocations, &k(0));
     for (i, g) in out.allocations.iter_mut().enumerate() {
         g.cells = permute(&g.cells, &k(i + 1));
@@ -833,7 +968,10 @@ fn shuffled(m: &Model, keys: &[u32]) -> Model {
 fn config() -> ProptestConfig {
     ProptestConfig {
         // PROPTEST_CASES=5000 for a longer search.
-        cases: std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(300),
+        cases: std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(300),
         failure_persistence: None,
         ..ProptestConfig::default()
     }
@@ -1034,7 +1172,10 @@ fn two_loops() -> Model {
     for s in ["a", "b", "c"] {
         m.allocations.push(ServiceAllocations {
             service: Ref::new(s),
-            cells: vec![cell(UPDATES, Status::Supplier), cell(POLICY, Status::Customer)],
+            cells: vec![
+                cell(UPDATES, Status::Supplier),
+                cell(POLICY, Status::Customer),
+            ],
         });
     }
     m
@@ -1063,8 +1204,14 @@ fn every_loop_is_reported() {
         .map(|c| c.iter().map(|&s| view.service(s).id.as_str()).collect())
         .collect();
     looped.sort();
-    assert_eq!(looped, vec![BTreeSet::from(["a", "c"]), BTreeSet::from(["b"])]);
-    let reported = check(&view, today()).iter().filter(|f| f.code == Code::ChainCycle).count();
+    assert_eq!(
+        looped,
+        vec![BTreeSet::from(["a", "c"]), BTreeSet::from(["b"])]
+    );
+    let reported = check(&view, today())
+        .iter()
+        .filter(|f| f.code == Code::ChainCycle)
+        .count();
     assert_eq!(reported, 2);
 }
 
@@ -1082,7 +1229,10 @@ fn shuffling_built_on_of_a_chain_changes_nothing() {
     });
     m.allocations.push(ServiceAllocations {
         service: Ref::new("backup"),
-        cells: vec![cell(UPDATES, Status::Supplier), cell(POLICY, Status::Customer)],
+        cells: vec![
+            cell(UPDATES, Status::Supplier),
+            cell(POLICY, Status::Customer),
+        ],
     });
     service_mut(&mut m, "bookkeeping").built_on = vec![Ref::new("backup"), Ref::new("hosting")];
     let mut other = m.clone();
@@ -1105,20 +1255,34 @@ fn an_inherited_cell_with_two_upstreams_and_no_from_is_ambiguous() {
     });
     m.allocations.push(ServiceAllocations {
         service: Ref::new("backup"),
-        cells: vec![cell(UPDATES, Status::Supplier), cell(POLICY, Status::Customer)],
+        cells: vec![
+            cell(UPDATES, Status::Supplier),
+            cell(POLICY, Status::Customer),
+        ],
     });
     service_mut(&mut m, "bookkeeping").built_on = vec![Ref::new("hosting"), Ref::new("backup")];
     cell_mut(&mut m, "bookkeeping", UPDATES).from = None;
     let view = View::new(&m);
-    assert_eq!(codes(&check(&view, today())), vec![Code::DanglingInheritance]);
+    assert_eq!(
+        codes(&check(&view, today())),
+        vec![Code::DanglingInheritance]
+    );
 }
 
 #[test]
 fn locations_never_make_models_differ() {
     let a = clean();
     let mut b = clean();
-    b.allocations[0].cells[0].loc = Some(Loc { file: 3, line: 9, column: 1 });
-    b.allocations[0].cells[0].responsibility.loc = Some(Loc { file: 1, line: 2, column: 3 });
+    b.allocations[0].cells[0].loc = Some(Loc {
+        file: 3,
+        line: 9,
+        column: 1,
+    });
+    b.allocations[0].cells[0].responsibility.loc = Some(Loc {
+        file: 1,
+        line: 2,
+        column: 3,
+    });
     // Present on both sides, locations compare equal whatever they say.
     let mut a2 = a.clone();
     a2.allocations[0].cells[0].loc = Some(Loc::default());

@@ -3,8 +3,14 @@
 /// Built-in catalogues: name and YAML text.
 pub const CATALOGUES: &[(&str, &str)] = &[
     ("twt", include_str!("../catalogues/twt.yaml")),
-    ("cyber-essentials", include_str!("../catalogues/cyber-essentials.yaml")),
-    ("cloud-layers", include_str!("../catalogues/cloud-layers.yaml")),
+    (
+        "cyber-essentials",
+        include_str!("../catalogues/cyber-essentials.yaml"),
+    ),
+    (
+        "cloud-layers",
+        include_str!("../catalogues/cloud-layers.yaml"),
+    ),
     ("aws-style", include_str!("../catalogues/aws-style.yaml")),
 ];
 
@@ -36,11 +42,17 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{name}: {}", e[0]));
             assert_eq!(c.sources.len(), 1, "{name} has a catalogue header");
             assert_eq!(c.sources[0].id, *name);
-            assert!(c.responsibilities().count() > 0, "{name} has responsibilities");
+            assert!(
+                c.responsibilities().count() > 0,
+                "{name} has responsibilities"
+            );
             all.merge(c);
         }
         // Ids are unique across all built-ins so a model can use several together.
-        let model = demarc_core::Model { catalogue: all, ..Default::default() };
+        let model = demarc_core::Model {
+            catalogue: all,
+            ..Default::default()
+        };
         let view = demarc_core::View::new(&model);
         let dups: Vec<_> = view
             .findings
@@ -65,7 +77,10 @@ mod tests {
             .filter(|(_, r)| r.retained)
             .map(|(_, r)| r.id.as_str())
             .collect();
-        assert_eq!(retained, ["set-information-security-policy", "manage-files-and-data"]);
+        assert_eq!(
+            retained,
+            ["set-information-security-policy", "manage-files-and-data"]
+        );
         assert_eq!(c.responsibilities().count(), 17);
     }
 }

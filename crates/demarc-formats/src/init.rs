@@ -21,7 +21,11 @@ pub fn slug(name: &str) -> String {
         }
     }
     let out = out.trim_end_matches('-').to_owned();
-    if out.is_empty() { "organisation".to_owned() } else { out }
+    if out.is_empty() {
+        "organisation".to_owned()
+    } else {
+        out
+    }
 }
 
 /// Wrap text into comment lines of about 88 characters.
@@ -43,7 +47,12 @@ fn comment(out: &mut String, indent: &str, text: &str) {
 }
 
 /// The files of a starter model, by relative path.
-pub fn starter(catalogue: &str, org_name: &str, service_model: ServiceModel, today: Date) -> Result<Vec<(String, String)>, String> {
+pub fn starter(
+    catalogue: &str,
+    org_name: &str,
+    service_model: ServiceModel,
+    today: Date,
+) -> Result<Vec<(String, String)>, String> {
     let Some(cat) = builtin::catalogue(catalogue) else {
         return Err(format!(
             "there is no built-in catalogue \"{catalogue}\"; the built-in catalogues are {}",
@@ -134,7 +143,10 @@ services:
     );
 
     // List every responsibility, undecided, with what it means and what the preset suggests.
-    let mut m = Model { catalogue: cat, ..Model::default() };
+    let mut m = Model {
+        catalogue: cat,
+        ..Model::default()
+    };
     m.services.push(demarc_core::Service {
         id: "example-service".into(),
         name: service_name.into(),
@@ -168,12 +180,24 @@ responsibilities:
             let _ = writeln!(alloc, "\n  # ── {} ──", area.title);
             last_area = &area.id;
         }
-        let _ = writeln!(alloc, "\n  # {}{}", resp.title, if resp.retained { " (retained: cannot be outsourced)" } else { "" });
+        let _ = writeln!(
+            alloc,
+            "\n  # {}{}",
+            resp.title,
+            if resp.retained {
+                " (retained: cannot be outsourced)"
+            } else {
+                ""
+            }
+        );
         if let Some(d) = &resp.description {
             comment(&mut alloc, "  ", d);
         }
         if let Some((_, entry)) = view.cell(0, r as u32).preset {
-            let mut hint = format!("Suggested for this kind of service: {}", entry.allocation.status.as_str());
+            let mut hint = format!(
+                "Suggested for this kind of service: {}",
+                entry.allocation.status.as_str()
+            );
             if let Some(why) = &entry.why {
                 hint.push_str(&format!(" — {why}"));
             }
@@ -197,7 +221,10 @@ mod tests {
 
     #[test]
     fn slugs() {
-        assert_eq!(slug("Riverside Community Trust"), "riverside-community-trust");
+        assert_eq!(
+            slug("Riverside Community Trust"),
+            "riverside-community-trust"
+        );
         assert_eq!(slug("  St. Mary's  "), "st-mary-s");
         assert_eq!(slug("!!!"), "organisation");
     }
@@ -210,9 +237,21 @@ mod tests {
             let model = parse(&ModelFiles { files }).unwrap_or_else(|e| panic!("{name}: {}", e[0]));
             let view = View::new(&model);
             let findings = demarc_core::check::check(&view, today);
-            let gaps = findings.iter().filter(|f| f.code == demarc_core::Code::Gap).count();
-            assert_eq!(gaps, view.responsibilities().len(), "{name}: one gap per responsibility");
-            assert!(findings.iter().all(|f| matches!(f.code, demarc_core::Code::Gap)), "{name}: {findings:?}");
+            let gaps = findings
+                .iter()
+                .filter(|f| f.code == demarc_core::Code::Gap)
+                .count();
+            assert_eq!(
+                gaps,
+                view.responsibilities().len(),
+                "{name}: one gap per responsibility"
+            );
+            assert!(
+                findings
+                    .iter()
+                    .all(|f| matches!(f.code, demarc_core::Code::Gap)),
+                "{name}: {findings:?}"
+            );
         }
     }
 }

@@ -5,13 +5,11 @@
 //! fills and those nobody has decided, so the sheet shows the whole matrix; the `origin`
 //! column says which is which, and reading keeps preset cells implicit when they are unchanged.
 
-use demarc_core::model::{
-    Allocation, Contest, Evidence, Ref, ServiceAllocations, Task, Terms,
-};
+use demarc_core::finding::nearest;
+use demarc_core::model::{Allocation, Contest, Evidence, Ref, ServiceAllocations, Task, Terms};
 use demarc_core::report::MatrixFilter;
 use demarc_core::view::{Origin, RespIx, ServiceIx};
 use demarc_core::{Date, Model, Status, TaskKind, View};
-use demarc_core::finding::nearest;
 
 /// The columns, in order.
 pub const COLUMNS: [&str; 20] = [
@@ -76,8 +74,16 @@ fn evidence_text(list: &[Evidence]) -> String {
 
 fn parse_evidence(s: &str) -> Result<Vec<Evidence>, String> {
     let mut out = Vec::new();
-    for item in s.split('\n').map(str::trim_end).filter(|l| !l.trim().is_empty()) {
-        let mut e = Evidence { description: item.to_owned(), collected: None, expires: None };
+    for item in s
+        .split('\n')
+        .map(str::trim_end)
+        .filter(|l| !l.trim().is_empty())
+    {
+        let mut e = Evidence {
+            description: item.to_owned(),
+            collected: None,
+            expires: None,
+        };
         if let Some(body) = item.strip_suffix(')')
             && let Some(open) = body.rfind(" (")
         {
@@ -95,7 +101,11 @@ fn parse_evidence(s: &str) -> Result<Vec<Evidence>, String> {
                 }
             }
             if ok {
-                e = Evidence { description: body[..open].to_owned(), collected, expires };
+                e = Evidence {
+                    description: body[..open].to_owned(),
+                    collected,
+                    expires,
+                };
             }
         }
         out.push(e);
@@ -120,7 +130,9 @@ fn terms_cols(t: &Terms) -> [String; 6] {
 
 /// Write the matrix (optionally one service's, or only the cells a party holds).
 pub fn write(view: &View<'_>, filter: MatrixFilter) -> Result<String, csv::Error> {
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
     w.write_record(COLUMNS)?;
     for (s, service) in view.services().iter().enumerate() {
         let s = s as ServiceIx;
@@ -159,8 +171,14 @@ pub fn write(view: &View<'_>, filter: MatrixFilter) -> Result<String, csv::Error
                 sla,
                 evidence,
                 contract,
-                a.contested.as_ref().map(|c| c.by.id.clone()).unwrap_or_default(),
-                a.contested.as_ref().map(|c| c.comment.clone()).unwrap_or_default(),
+                a.contested
+                    .as_ref()
+                    .map(|c| c.by.id.clone())
+                    .unwrap_or_default(),
+                a.contested
+                    .as_ref()
+                    .map(|c| c.comment.clone())
+                    .unwrap_or_default(),
                 a.review_by.map(|d| d.to_string()).unwrap_or_default(),
                 opt(&a.note),
                 origin.to_owned(),
@@ -174,7 +192,11 @@ pub fn write(view: &View<'_>, filter: MatrixFilter) -> Result<String, csv::Error
                     String::new(),
                     String::new(),
                     String::new(),
-                    t.owners.iter().map(|o| o.id.as_str()).collect::<Vec<_>>().join(", "),
+                    t.owners
+                        .iter()
+                        .map(|o| o.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     t.role.as_ref().map(|r| r.id.clone()).unwrap_or_default(),
                     t.kind.as_str().to_owned(),
                     description,
@@ -206,20 +228,36 @@ pub fn write(view: &View<'_>, filter: MatrixFilter) -> Result<String, csv::Error
 pub fn read(model: &Model, text: &str) -> Result<Vec<ServiceAllocations>, Vec<CsvError>> {
     let view = View::new(model);
     let mut errors = Vec::new();
-    let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(text.as_bytes());
     let header: Vec<String> = match rdr.headers() {
-        Ok(h) => h.iter().map(|s| s.trim().trim_start_matches('\u{feff}').to_owned()).collect(),
-        Err(e) => return Err(vec![CsvError { line: 1, column: None, message: format!("cannot read the header: {e}") }]),
+        Ok(h) => h
+            .iter()
+            .map(|s| s.trim().trim_start_matches('\u{feff}').to_owned())
+            .collect(),
+        Err(e) => {
+            return Err(vec![CsvError {
+                line: 1,
+                column: None,
+                message: format!("cannot read the header: {e}"),
+            }]);
+        }
     };
     let mut idx = [usize::MAX; COLUMNS.len()];
     for (i, c) in COLUMNS.iter().enumerate() {
         match header.iter().position(|h| h == c) {
             Some(p) => idx[i] = p,
-            None if matches!(*c, "service" | "responsibility" | "status" | "owner") => errors.push(CsvError {
-                line: 1,
-                column: Some(c),
-                message: format!("the header has no column \"{c}\" (expected the columns {})", COLUMNS.join(", ")),
-            }),
+            None if matches!(*c, "service" | "responsibility" | "status" | "owner") => {
+                errors.push(CsvError {
+                    line: 1,
+                    column: Some(c),
+                    message: format!(
+                        "the header has no column \"{c}\" (expected the columns {})",
+                        COLUMNS.join(", ")
+                    ),
+                })
+            }
             None => {}
         }
     }
@@ -249,25 +287,61 @@ pub fn read(model: &Model, text: &str) -> Result<Vec<ServiceAllocations>, Vec<Cs
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map_or(0, |p| line_at(text, p.byte()));
-                errors.push(CsvError { line, column: None, message: e.to_string() });
+                errors.push(CsvError {
+                    line,
+                    column: None,
+                    message: e.to_string(),
+                });
                 continue;
             }
         };
         let line = rec.position().map_or(0, |p| line_at(text, p.byte()));
-        let get = |c: usize| -> &str { if idx[c] == usize::MAX { "" } else { rec.get(idx[c]).unwrap_or("") } };
-        let mut err = |column: &'static str, message: String| errors.push(CsvError { line, column: Some(column), message });
-        let opt = |c: usize| -> Option<String> { let v = get(c); (!v.is_empty()).then(|| v.to_owned()) };
+        let get = |c: usize| -> &str {
+            if idx[c] == usize::MAX {
+                ""
+            } else {
+                rec.get(idx[c]).unwrap_or("")
+            }
+        };
+        let mut err = |column: &'static str, message: String| {
+            errors.push(CsvError {
+                line,
+                column: Some(column),
+                message,
+            })
+        };
+        let opt = |c: usize| -> Option<String> {
+            let v = get(c);
+            (!v.is_empty()).then(|| v.to_owned())
+        };
 
         let sid = get(0).trim();
         let Some(s) = view.service_index(sid) else {
             let near = nearest(sid, model.services.iter().map(|s| s.id.as_str()));
-            err("service", format!("there is no service \"{sid}\" in the model{}", near.map(|n| format!("; did you mean \"{n}\"?")).unwrap_or_default()));
+            err(
+                "service",
+                format!(
+                    "there is no service \"{sid}\" in the model{}",
+                    near.map(|n| format!("; did you mean \"{n}\"?"))
+                        .unwrap_or_default()
+                ),
+            );
             continue;
         };
         let rid = get(1).trim();
         let Some(r) = view.responsibility_index(rid) else {
-            let near = nearest(rid, view.responsibilities().iter().map(|(_, r)| r.id.as_str()));
-            err("responsibility", format!("there is no responsibility \"{rid}\" in the model's catalogues{}", near.map(|n| format!("; did you mean \"{n}\"?")).unwrap_or_default()));
+            let near = nearest(
+                rid,
+                view.responsibilities().iter().map(|(_, r)| r.id.as_str()),
+            );
+            err(
+                "responsibility",
+                format!(
+                    "there is no responsibility \"{rid}\" in the model's catalogues{}",
+                    near.map(|n| format!("; did you mean \"{n}\"?"))
+                        .unwrap_or_default()
+                ),
+            );
             continue;
         };
         let evidence = match parse_evidence(get(12)) {
@@ -289,11 +363,20 @@ pub fn read(model: &Model, text: &str) -> Result<Vec<ServiceAllocations>, Vec<Cs
         if owner.is_empty() {
             // A cell row.
             if !seen.insert((s, r)) {
-                err("responsibility", format!("the cell {sid} / {rid} appears twice"));
+                err(
+                    "responsibility",
+                    format!("the cell {sid} / {rid} appears twice"),
+                );
                 continue;
             }
             let Some(status) = Status::parse(get(2)) else {
-                err("status", format!("unknown status \"{}\", expected one of customer, supplier, shared, inherited, not-applicable, undecided", get(2)));
+                err(
+                    "status",
+                    format!(
+                        "unknown status \"{}\", expected one of customer, supplier, shared, inherited, not-applicable, undecided",
+                        get(2)
+                    ),
+                );
                 continue;
             };
             let review_by = match get(16).trim() {
@@ -308,9 +391,15 @@ pub fn read(model: &Model, text: &str) -> Result<Vec<ServiceAllocations>, Vec<Cs
             };
             let contested = match (opt(14), opt(15)) {
                 (None, None) => None,
-                (Some(by), comment) => Some(Contest { by: Ref::new(by), comment: comment.unwrap_or_default() }),
+                (Some(by), comment) => Some(Contest {
+                    by: Ref::new(by),
+                    comment: comment.unwrap_or_default(),
+                }),
                 (None, Some(_)) => {
-                    err("contested_by", "a contested comment needs the party that contests (contested_by)".into());
+                    err(
+                        "contested_by",
+                        "a contested comment needs the party that contests (contested_by)".into(),
+                    );
                     None
                 }
             };
@@ -318,7 +407,10 @@ pub fn read(model: &Model, text: &str) -> Result<Vec<ServiceAllocations>, Vec<Cs
                 "" | "model" => false,
                 "preset" | "unset" => true,
                 o => {
-                    err("origin", format!("unknown origin \"{o}\", expected model, preset or unset"));
+                    err(
+                        "origin",
+                        format!("unknown origin \"{o}\", expected model, preset or unset"),
+                    );
                     false
                 }
             };
@@ -339,19 +431,41 @@ pub fn read(model: &Model, text: &str) -> Result<Vec<ServiceAllocations>, Vec<Cs
         } else {
             // A task row: it belongs to the cell row just above.
             if current != Some((s, r)) {
-                err("owner", format!("a task row for {sid} / {rid} must follow that cell's row (the row with an empty owner)"));
+                err(
+                    "owner",
+                    format!(
+                        "a task row for {sid} / {rid} must follow that cell's row (the row with an empty owner)"
+                    ),
+                );
                 continue;
             }
             let status = get(2).trim();
             if !status.is_empty() {
-                err("status", "task rows leave status empty; the cell row above holds it".into());
+                err(
+                    "status",
+                    "task rows leave status empty; the cell row above holds it".into(),
+                );
             }
-            let Some(kind) = TaskKind::parse(if get(7).trim().is_empty() { "operate" } else { get(7) }) else {
-                err("kind", format!("unknown task kind \"{}\", expected operate or oversee", get(7)));
+            let Some(kind) = TaskKind::parse(if get(7).trim().is_empty() {
+                "operate"
+            } else {
+                get(7)
+            }) else {
+                err(
+                    "kind",
+                    format!(
+                        "unknown task kind \"{}\", expected operate or oversee",
+                        get(7)
+                    ),
+                );
                 continue;
             };
             let task = Task {
-                owners: owner.split(',').map(|o| Ref::new(o.trim())).filter(|o| !o.id.is_empty()).collect(),
+                owners: owner
+                    .split(',')
+                    .map(|o| Ref::new(o.trim()))
+                    .filter(|o| !o.id.is_empty())
+                    .collect(),
                 role: opt(6).map(Ref::new),
                 kind,
                 terms,
@@ -372,20 +486,36 @@ pub fn read(model: &Model, text: &str) -> Result<Vec<ServiceAllocations>, Vec<Cs
     for (s, csv_cells) in by_service.into_iter().enumerate() {
         let service = &model.services[s];
         let mut from_csv: Vec<Option<Allocation>> = Vec::new();
-        let mut covered: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        let mut covered: std::collections::HashMap<String, usize> =
+            std::collections::HashMap::new();
         for (a, implicit) in csv_cells {
-            let r = view.responsibility_index(&a.responsibility.id).unwrap_or_default();
-            let preset = view.cell(s as ServiceIx, r).preset.map(|(_, e)| &e.allocation);
+            let r = view
+                .responsibility_index(&a.responsibility.id)
+                .unwrap_or_default();
+            let preset = view
+                .cell(s as ServiceIx, r)
+                .preset
+                .map(|(_, e)| &e.allocation);
             let stays_implicit = implicit
                 && match preset {
                     Some(p) => same(p, &a),
-                    None => same(&Allocation { responsibility: a.responsibility.clone(), ..Allocation::default() }, &a),
+                    None => same(
+                        &Allocation {
+                            responsibility: a.responsibility.clone(),
+                            ..Allocation::default()
+                        },
+                        &a,
+                    ),
                 };
             covered.insert(a.responsibility.id.clone(), from_csv.len());
             from_csv.push((!stays_implicit).then_some(a));
         }
         let mut cells = Vec::new();
-        for group in model.allocations.iter().filter(|g| g.service.id == service.id) {
+        for group in model
+            .allocations
+            .iter()
+            .filter(|g| g.service.id == service.id)
+        {
             for a in &group.cells {
                 match covered.get(&a.responsibility.id) {
                     Some(&i) => cells.extend(from_csv[i].take()),
@@ -395,7 +525,10 @@ pub fn read(model: &Model, text: &str) -> Result<Vec<ServiceAllocations>, Vec<Cs
         }
         cells.extend(from_csv.into_iter().flatten());
         if !cells.is_empty() {
-            out.push(ServiceAllocations { service: Ref::new(service.id.clone()), cells });
+            out.push(ServiceAllocations {
+                service: Ref::new(service.id.clone()),
+                cells,
+            });
         }
     }
     // Groups for services the model does not define are not the CSV's business.

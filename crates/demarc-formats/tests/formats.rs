@@ -40,9 +40,19 @@ fn files_cleared(mut m: Model) -> Model {
 }
 
 fn parse_files(files: Vec<(String, String)>) -> Model {
-    yaml::parse(&ModelFiles { files: files.clone() }).unwrap_or_else(|e| {
+    yaml::parse(&ModelFiles {
+        files: files.clone(),
+    })
+    .unwrap_or_else(|e| {
         let shown: Vec<String> = files.iter().map(|(n, t)| format!("--- {n}\n{t}")).collect();
-        panic!("{}\n{}", e.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"), shown.join("\n"))
+        panic!(
+            "{}\n{}",
+            e.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"),
+            shown.join("\n")
+        )
     })
 }
 
@@ -89,7 +99,10 @@ fn riverside_matrix_csv_reads_back_the_same() {
     let view = View::new(&m);
     let text = matrix_csv::write(&view, MatrixFilter::default()).unwrap();
     let allocations = matrix_csv::read(&m, &text).unwrap_or_else(|e| panic!("{e:?}"));
-    let back = Model { allocations, ..m.clone() };
+    let back = Model {
+        allocations,
+        ..m.clone()
+    };
     let d = diff(&view, &View::new(&back));
     assert!(d.is_empty(), "{:#?}", d.changes);
 }
@@ -100,7 +113,10 @@ fn riverside_matrix_csv_keeps_preset_cells_implicit() {
     let view = View::new(&m);
     let text = matrix_csv::write(&view, MatrixFilter::default()).unwrap();
     let allocations = matrix_csv::read(&m, &text).unwrap();
-    let back = Model { allocations, ..m.clone() };
+    let back = Model {
+        allocations,
+        ..m.clone()
+    };
     let back_view = View::new(&back);
     for (s, r, cell) in view.cells() {
         assert_eq!(
@@ -132,7 +148,11 @@ fn csv_errors_name_line_and_column() {
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors[0].line, line);
     assert_eq!(errors[0].column, Some("status"));
-    assert!(errors[0].to_string().starts_with(&format!("line {line}, column status: ")));
+    assert!(
+        errors[0]
+            .to_string()
+            .starts_with(&format!("line {line}, column status: "))
+    );
     assert!(errors[0].message.contains("sometimes"));
 }
 
@@ -148,18 +168,45 @@ fn csv_errors_name_the_right_line_with_crlf() {
 fn csv_rejects_task_rows_out_of_place_and_unknown_ids() {
     let m = riverside();
     let cases = [
-        ("service,responsibility,status,owner\nit-support,identify-new-threats,,acme-it\n", "owner"),
-        ("service,responsibility,status,owner\nit-support,identify-new-threats,shared,\nit-support,identify-new-threats,shared,acme-it\n", "status"),
-        ("service,responsibility,status,owner,kind\nit-support,identify-new-threats,shared,,\nit-support,identify-new-threats,,acme-it,sometimes\n", "kind"),
-        ("service,responsibility,status,owner\nit-support,identify-new-threats,shared,\nit-support,identify-new-threats,shared,\n", "responsibility"),
-        ("service,responsibility,status,owner,review_by\nit-support,identify-new-threats,customer,,31/12/2026\n", "review_by"),
-        ("service,responsibility,status,owner,contested_comment\nit-support,identify-new-threats,customer,,no\n", "contested_by"),
-        ("service,responsibility,status,owner,origin\nit-support,identify-new-threats,customer,,somewhere\n", "origin"),
-        ("service,responsibility,status,owner,evidence\nit-support,identify-new-threats,customer,,Report (expires 2026-02-30)\n", "evidence"),
+        (
+            "service,responsibility,status,owner\nit-support,identify-new-threats,,acme-it\n",
+            "owner",
+        ),
+        (
+            "service,responsibility,status,owner\nit-support,identify-new-threats,shared,\nit-support,identify-new-threats,shared,acme-it\n",
+            "status",
+        ),
+        (
+            "service,responsibility,status,owner,kind\nit-support,identify-new-threats,shared,,\nit-support,identify-new-threats,,acme-it,sometimes\n",
+            "kind",
+        ),
+        (
+            "service,responsibility,status,owner\nit-support,identify-new-threats,shared,\nit-support,identify-new-threats,shared,\n",
+            "responsibility",
+        ),
+        (
+            "service,responsibility,status,owner,review_by\nit-support,identify-new-threats,customer,,31/12/2026\n",
+            "review_by",
+        ),
+        (
+            "service,responsibility,status,owner,contested_comment\nit-support,identify-new-threats,customer,,no\n",
+            "contested_by",
+        ),
+        (
+            "service,responsibility,status,owner,origin\nit-support,identify-new-threats,customer,,somewhere\n",
+            "origin",
+        ),
+        (
+            "service,responsibility,status,owner,evidence\nit-support,identify-new-threats,customer,,Report (expires 2026-02-30)\n",
+            "evidence",
+        ),
     ];
     for (text, column) in cases {
         let errors = matrix_csv::read(&m, text).unwrap_err();
-        assert!(errors.iter().any(|e| e.column == Some(column)), "{column}: {errors:?}");
+        assert!(
+            errors.iter().any(|e| e.column == Some(column)),
+            "{column}: {errors:?}"
+        );
         assert!(errors.iter().all(|e| e.line >= 1), "{errors:?}");
     }
     // Ragged rows are an error too, not a panic.
@@ -181,8 +228,15 @@ fn every_starter_model_parses_and_is_all_gaps() {
             assert_eq!(m.catalogues, vec![name.to_owned()]);
             let view = View::new(&m);
             let findings = check(&view, today());
-            assert!(findings.iter().all(|f| f.code == Code::Gap), "{name}/{sm:?}: {findings:#?}");
-            assert_eq!(findings.len(), view.responsibilities().len(), "{name}/{sm:?}");
+            assert!(
+                findings.iter().all(|f| f.code == Code::Gap),
+                "{name}/{sm:?}: {findings:#?}"
+            );
+            assert_eq!(
+                findings.len(),
+                view.responsibilities().len(),
+                "{name}/{sm:?}"
+            );
         }
     }
     assert!(init::starter("nope", "x", ServiceModel::Saas, today()).is_err());
@@ -195,18 +249,44 @@ fn schema_json(file: SchemaFile) -> serde_json::Value {
 #[test]
 fn schemas_are_json_and_name_every_top_level_key() {
     let expected: [(SchemaFile, &[&str], &[&str]); 5] = [
-        (SchemaFile::Model, &["name", "customer", "catalogues", "version", "review"], &["name", "customer"]),
+        (
+            SchemaFile::Model,
+            &["name", "customer", "catalogues", "version", "review"],
+            &["name", "customer"],
+        ),
         (SchemaFile::Parties, &["parties"], &[]),
         (SchemaFile::Services, &["services"], &[]),
-        (SchemaFile::Allocations, &["service", "responsibilities"], &["service"]),
-        (SchemaFile::Catalogue, &["catalogue", "areas", "presets"], &[]),
+        (
+            SchemaFile::Allocations,
+            &["service", "responsibilities"],
+            &["service"],
+        ),
+        (
+            SchemaFile::Catalogue,
+            &["catalogue", "areas", "presets"],
+            &[],
+        ),
     ];
     for (file, keys, required) in expected {
         let j = schema_json(file);
-        assert!(j["$schema"].as_str().is_some_and(|s| s.contains("2020-12")), "{}", file.as_str());
+        assert!(
+            j["$schema"].as_str().is_some_and(|s| s.contains("2020-12")),
+            "{}",
+            file.as_str()
+        );
         assert_eq!(j["type"], "object");
-        assert_eq!(j["additionalProperties"], false, "{}: unknown keys are rejected", file.as_str());
-        let props: BTreeSet<&str> = j["properties"].as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(
+            j["additionalProperties"],
+            false,
+            "{}: unknown keys are rejected",
+            file.as_str()
+        );
+        let props: BTreeSet<&str> = j["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
         assert_eq!(props, keys.iter().copied().collect(), "{}", file.as_str());
         let req: BTreeSet<&str> = j["required"]
             .as_array()
@@ -228,9 +308,12 @@ fn yaml_keys(text: &str) -> BTreeSet<String> {
             serde_json::Value::Object(map) => {
                 for (k, v) in map {
                     out.insert(k.clone());
-                    let ids_as_keys = matches!(k.as_str(), "responsibilities" | "allocations" | "mappings");
+                    let ids_as_keys =
+                        matches!(k.as_str(), "responsibilities" | "allocations" | "mappings");
                     match v {
-                        serde_json::Value::Object(inner) if ids_as_keys => inner.values().for_each(|v| walk(v, out)),
+                        serde_json::Value::Object(inner) if ids_as_keys => {
+                            inner.values().for_each(|v| walk(v, out))
+                        }
                         _ => walk(v, out),
                     }
                 }
@@ -264,12 +347,24 @@ fn every_key_the_examples_and_catalogues_use_is_in_the_schema() {
     let mut seen = BTreeSet::new();
     for (file, t) in &texts {
         for key in yaml_keys(t) {
-            assert!(text.contains(&format!("\"{key}\"")), "{file}: key `{key}` is not in the schema");
+            assert!(
+                text.contains(&format!("\"{key}\"")),
+                "{file}: key `{key}` is not in the schema"
+            );
             seen.insert(key);
         }
     }
     // The walk found the keys of nested maps too.
-    for key in ["owner", "kind", "expires", "expected", "why", "signatory", "built_on", "review"] {
+    for key in [
+        "owner",
+        "kind",
+        "expires",
+        "expected",
+        "why",
+        "signatory",
+        "built_on",
+        "review",
+    ] {
         assert!(seen.contains(key), "{key} not seen");
     }
 }
@@ -351,10 +446,15 @@ fn awkward() -> impl Strategy<Value = String> {
 }
 
 fn a_date() -> impl Strategy<Value = Date> {
-    (2000i32..=2099, 1u8..=12, 1u8..=31).prop_filter_map("a real date", |(y, m, d)| Date::new(y, m, d))
+    (2000i32..=2099, 1u8..=12, 1u8..=31)
+        .prop_filter_map("a real date", |(y, m, d)| Date::new(y, m, d))
 }
 
-const L: Option<Loc> = Some(Loc { file: 0, line: 0, column: 0 });
+const L: Option<Loc> = Some(Loc {
+    file: 0,
+    line: 0,
+    column: 0,
+});
 
 fn r(id: String) -> Ref {
     Ref { id, loc: L }
@@ -362,8 +462,16 @@ fn r(id: String) -> Ref {
 
 fn evidences() -> impl Strategy<Value = Vec<Evidence>> {
     prop::collection::vec(
-        (awkward(), prop::option::of(a_date()), prop::option::of(a_date()))
-            .prop_map(|(description, collected, expires)| Evidence { description, collected, expires }),
+        (
+            awkward(),
+            prop::option::of(a_date()),
+            prop::option::of(a_date()),
+        )
+            .prop_map(|(description, collected, expires)| Evidence {
+                description,
+                collected,
+                expires,
+            }),
         0..=2,
     )
 }
@@ -377,14 +485,16 @@ fn terms() -> impl Strategy<Value = Terms> {
         evidences(),
         prop::option::of(awkward()),
     )
-        .prop_map(|(description, scope, frequency, sla, evidence, contract)| Terms {
-            description,
-            scope,
-            frequency,
-            sla,
-            evidence,
-            contract,
-        })
+        .prop_map(
+            |(description, scope, frequency, sla, evidence, contract)| Terms {
+                description,
+                scope,
+                frequency,
+                sla,
+                evidence,
+                contract,
+            },
+        )
 }
 
 fn task() -> impl Strategy<Value = Task> {
@@ -415,22 +525,30 @@ fn allocation() -> impl Strategy<Value = Allocation> {
         prop::option::of(a_date()),
         prop::option::of(awkward()),
     )
-        .prop_map(|(resp, status, reason, from, terms, tasks, contested, review_by, note)| Allocation {
-            responsibility: r(resp),
-            status,
-            reason,
-            from: from.map(r),
-            terms: terms.unwrap_or_default(),
-            tasks,
-            contested: contested.map(|(by, comment)| Contest { by: r(by), comment }),
-            review_by,
-            note,
-            loc: L,
-        })
+        .prop_map(
+            |(resp, status, reason, from, terms, tasks, contested, review_by, note)| Allocation {
+                responsibility: r(resp),
+                status,
+                reason,
+                from: from.map(r),
+                terms: terms.unwrap_or_default(),
+                tasks,
+                contested: contested.map(|(by, comment)| Contest { by: r(by), comment }),
+                review_by,
+                note,
+                loc: L,
+            },
+        )
 }
 
 fn person() -> impl Strategy<Value = Person> {
-    (awkward(), prop::option::of(awkward()), prop::option::of(awkward()), prop::option::of(awkward()), any::<bool>())
+    (
+        awkward(),
+        prop::option::of(awkward()),
+        prop::option::of(awkward()),
+        prop::option::of(awkward()),
+        any::<bool>(),
+    )
         .prop_map(|(name, email, role, title, signatory)| Person {
             name,
             email,
@@ -454,7 +572,10 @@ fn party() -> impl Strategy<Value = Party> {
             name,
             kind,
             description,
-            roles: roles.into_iter().map(|(id, name)| Role { id, name, loc: L }).collect(),
+            roles: roles
+                .into_iter()
+                .map(|(id, name)| Role { id, name, loc: L })
+                .collect(),
             people,
             loc: L,
         })
@@ -462,7 +583,13 @@ fn party() -> impl Strategy<Value = Party> {
 
 fn service() -> impl Strategy<Value = Service> {
     (
-        (awkward(), awkward(), prop::option::of(awkward()), awkward(), prop::option::of(awkward())),
+        (
+            awkward(),
+            awkward(),
+            prop::option::of(awkward()),
+            awkward(),
+            prop::option::of(awkward()),
+        ),
         prop::option::of(prop::sample::select(ServiceModel::ALL.to_vec())),
         prop::collection::vec(awkward(), 0..=2),
         prop::option::of(prop::collection::vec(awkward(), 0..=2)),
@@ -471,7 +598,15 @@ fn service() -> impl Strategy<Value = Service> {
         prop::collection::vec(awkward(), 0..=2),
     )
         .prop_map(
-            |((id, name, description, provider, customer), model, built_on, presets, contract, evidence, components)| Service {
+            |(
+                (id, name, description, provider, customer),
+                model,
+                built_on,
+                presets,
+                contract,
+                evidence,
+                components,
+            )| Service {
                 id,
                 name,
                 description,
@@ -497,45 +632,56 @@ fn any_model() -> impl Strategy<Value = Model> {
         prop::sample::subsequence(builtin::names(), 1..=2),
         prop::collection::vec(party(), 0..=3),
         prop::collection::vec(service(), 0..=3),
-        prop::collection::vec((awkward(), prop::collection::vec(allocation(), 0..=3)), 0..=3),
+        prop::collection::vec(
+            (awkward(), prop::collection::vec(allocation(), 0..=3)),
+            0..=3,
+        ),
     )
-        .prop_map(|((name, customer, version), (last, next), catalogues, parties, services, groups)| {
-            let mut catalogue = demarc_core::Catalogue::default();
-            for c in &catalogues {
-                catalogue.merge(builtin::catalogue(c).unwrap());
-            }
-            Model {
-                files: Vec::new(),
-                name,
-                customer: r(customer),
-                version,
-                review: if last.is_none() && next.is_none() {
-                    Review::default()
-                } else {
-                    Review { last, next, loc: L }
-                },
-                catalogues: catalogues.into_iter().map(str::to_owned).collect(),
-                catalogue,
-                parties,
-                services,
-                // One file cannot hold the same key twice (the reader rejects it, so no model read
-                // from files has that): keep the first cell of each responsibility in a group.
-                allocations: groups
-                    .into_iter()
-                    .map(|(service, mut cells)| {
-                        let mut seen = BTreeSet::new();
-                        cells.retain(|c| seen.insert(c.responsibility.id.clone()));
-                        ServiceAllocations { service: r(service), cells }
-                    })
-                    .collect(),
-            }
-        })
+        .prop_map(
+            |((name, customer, version), (last, next), catalogues, parties, services, groups)| {
+                let mut catalogue = demarc_core::Catalogue::default();
+                for c in &catalogues {
+                    catalogue.merge(builtin::catalogue(c).unwrap());
+                }
+                Model {
+                    files: Vec::new(),
+                    name,
+                    customer: r(customer),
+                    version,
+                    review: if last.is_none() && next.is_none() {
+                        Review::default()
+                    } else {
+                        Review { last, next, loc: L }
+                    },
+                    catalogues: catalogues.into_iter().map(str::to_owned).collect(),
+                    catalogue,
+                    parties,
+                    services,
+                    // One file cannot hold the same key twice (the reader rejects it, so no model read
+                    // from files has that): keep the first cell of each responsibility in a group.
+                    allocations: groups
+                        .into_iter()
+                        .map(|(service, mut cells)| {
+                            let mut seen = BTreeSet::new();
+                            cells.retain(|c| seen.insert(c.responsibility.id.clone()));
+                            ServiceAllocations {
+                                service: r(service),
+                                cells,
+                            }
+                        })
+                        .collect(),
+                }
+            },
+        )
 }
 
 fn config() -> ProptestConfig {
     ProptestConfig {
         // PROPTEST_CASES=5000 for a longer search.
-        cases: std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(200),
+        cases: std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(200),
         failure_persistence: None,
         ..ProptestConfig::default()
     }
@@ -561,7 +707,11 @@ proptest! {
 
 #[test]
 fn yaml_round_trip_of_line_breaks_yaml_knows() {
-    for s in ["nel\u{85}here", "line\u{2028}separator", "para\u{2029}graph"] {
+    for s in [
+        "nel\u{85}here",
+        "line\u{2028}separator",
+        "para\u{2029}graph",
+    ] {
         let m = Model {
             name: s.to_owned(),
             customer: r("c".into()),
@@ -593,7 +743,12 @@ const SHEET_TEXT: &[&str] = &[
 ];
 
 /// Evidence descriptions: one line, no trailing space, nothing that looks like dates.
-const SHEET_EVIDENCE: &[&str] = &["ISO/IEC 27001 certificate", "Monthly report, signed", "Report (annual)", "naïve café"];
+const SHEET_EVIDENCE: &[&str] = &[
+    "ISO/IEC 27001 certificate",
+    "Monthly report, signed",
+    "Report (annual)",
+    "naïve café",
+];
 
 fn sheet_text() -> impl Strategy<Value = String> {
     prop::sample::select(SHEET_TEXT).prop_map(str::to_owned)
@@ -606,21 +761,30 @@ fn sheet_terms() -> impl Strategy<Value = Terms> {
         prop::option::of(sheet_text()),
         prop::option::of(sheet_text()),
         prop::collection::vec(
-            (prop::sample::select(SHEET_EVIDENCE), prop::option::of(a_date()), prop::option::of(a_date())).prop_map(
-                |(d, collected, expires)| Evidence { description: d.to_owned(), collected, expires },
-            ),
+            (
+                prop::sample::select(SHEET_EVIDENCE),
+                prop::option::of(a_date()),
+                prop::option::of(a_date()),
+            )
+                .prop_map(|(d, collected, expires)| Evidence {
+                    description: d.to_owned(),
+                    collected,
+                    expires,
+                }),
             0..=2,
         ),
         prop::option::of(sheet_text()),
     )
-        .prop_map(|(description, scope, frequency, sla, evidence, contract)| Terms {
-            description,
-            scope,
-            frequency,
-            sla,
-            evidence,
-            contract,
-        })
+        .prop_map(
+            |(description, scope, frequency, sla, evidence, contract)| Terms {
+                description,
+                scope,
+                frequency,
+                sla,
+                evidence,
+                contract,
+            },
+        )
 }
 
 const PARTIES: [&str; 3] = ["org", "msp", "cloud"];
@@ -628,7 +792,9 @@ const PARTIES: [&str; 3] = ["org", "msp", "cloud"];
 fn sheet_model() -> impl Strategy<Value = Model> {
     let twt = builtin::catalogue("twt").unwrap();
     let resps: Vec<String> = twt.responsibilities().map(|(_, r)| r.id.clone()).collect();
-    let owner = prop::sample::select(vec!["org", "msp", "cloud", "provider", "customer", "stranger"]);
+    let owner = prop::sample::select(vec![
+        "org", "msp", "cloud", "provider", "customer", "stranger",
+    ]);
     let task = (
         prop::collection::vec(owner.clone(), 1..=2),
         prop::option::of(Just("lead")),
@@ -653,18 +819,23 @@ fn sheet_model() -> impl Strategy<Value = Model> {
         prop::option::of(a_date()),
         prop::option::of(sheet_text()),
     )
-        .prop_map(|(resp, status, reason, from, terms, tasks, contested, review_by, note)| Allocation {
-            responsibility: Ref::new(resp),
-            status,
-            reason,
-            from: from.map(Ref::new),
-            terms,
-            tasks,
-            contested: contested.map(|(by, comment)| Contest { by: Ref::new(by), comment: comment.unwrap_or_default() }),
-            review_by,
-            note,
-            loc: None,
-        });
+        .prop_map(
+            |(resp, status, reason, from, terms, tasks, contested, review_by, note)| Allocation {
+                responsibility: Ref::new(resp),
+                status,
+                reason,
+                from: from.map(Ref::new),
+                terms,
+                tasks,
+                contested: contested.map(|(by, comment)| Contest {
+                    by: Ref::new(by),
+                    comment: comment.unwrap_or_default(),
+                }),
+                review_by,
+                note,
+                loc: None,
+            },
+        );
     let service = (
         prop::sample::select(PARTIES.to_vec()),
         prop::option::of(prop::sample::select(ServiceModel::ALL.to_vec())),
@@ -698,14 +869,21 @@ fn sheet_model() -> impl Strategy<Value = Model> {
                     .map(|p| Party {
                         id: (*p).into(),
                         name: p.to_uppercase(),
-                        roles: vec![Role { id: "lead".into(), name: "Lead".into(), loc: None }],
+                        roles: vec![Role {
+                            id: "lead".into(),
+                            name: "Lead".into(),
+                            loc: None,
+                        }],
                         ..Party::default()
                     })
                     .collect(),
                 services,
                 allocations: groups
                     .into_iter()
-                    .map(|(s, cells)| ServiceAllocations { service: Ref::new(format!("s{}", s % n)), cells })
+                    .map(|(s, cells)| ServiceAllocations {
+                        service: Ref::new(format!("s{}", s % n)),
+                        cells,
+                    })
                     .collect(),
                 ..Model::default()
             }
@@ -767,13 +945,19 @@ mod exports {
             service: None,
             today: today(),
         };
-        let text = export(&view, &findings, &opts).unwrap_or_else(|e| panic!("{what} {format}: {e}"));
+        let text =
+            export(&view, &findings, &opts).unwrap_or_else(|e| panic!("{what} {format}: {e}"));
         // The same input gives the same bytes.
-        assert_eq!(export(&view, &findings, &opts).unwrap(), text, "{what} {format}");
+        assert_eq!(
+            export(&view, &findings, &opts).unwrap(),
+            text,
+            "{what} {format}"
+        );
         assert!(!text.trim().is_empty(), "{what} {format}");
         match format {
             Format::Json => {
-                serde_json::from_str::<serde_json::Value>(&text).unwrap_or_else(|e| panic!("{what}: {e}"));
+                serde_json::from_str::<serde_json::Value>(&text)
+                    .unwrap_or_else(|e| panic!("{what}: {e}"));
             }
             Format::Html => {
                 assert!(text.starts_with("<!DOCTYPE html>"), "{what}");
@@ -830,19 +1014,47 @@ mod exports {
         let m = riverside();
         let view = View::new(&m);
         let findings = check(&view, today());
-        let opts = |what, party, service| ExportOptions { what, format: Format::Markdown, party, service, today: today() };
+        let opts = |what, party, service| ExportOptions {
+            what,
+            format: Format::Markdown,
+            party,
+            service,
+            today: today(),
+        };
         let err = |o: ExportOptions<'_>| export(&view, &findings, &o).unwrap_err();
-        assert!(matches!(err(opts(What::Schedule, None, None)), ExportError::PartyRequired { .. }));
-        assert!(matches!(err(opts(What::Schedule, Some("riverside"), None)), ExportError::CustomerAsSupplier { .. }));
+        assert!(matches!(
+            err(opts(What::Schedule, None, None)),
+            ExportError::PartyRequired { .. }
+        ));
+        assert!(matches!(
+            err(opts(What::Schedule, Some("riverside"), None)),
+            ExportError::CustomerAsSupplier { .. }
+        ));
         match err(opts(What::Schedule, Some("acme-itt"), None)) {
-            ExportError::UnknownParty { suggestion, .. } => assert_eq!(suggestion.as_deref(), Some("acme-it")),
+            ExportError::UnknownParty { suggestion, .. } => {
+                assert_eq!(suggestion.as_deref(), Some("acme-it"))
+            }
             e => panic!("{e}"),
         }
-        assert!(matches!(err(opts(What::Matrix, None, Some("nope"))), ExportError::UnknownService { .. }));
-        assert!(matches!(err(opts(What::Summary, Some("acme-it"), None)), ExportError::Unsupported(_)));
-        assert!(matches!(err(opts(What::PolicyAnnex, None, Some("it-support"))), ExportError::Unsupported(_)));
+        assert!(matches!(
+            err(opts(What::Matrix, None, Some("nope"))),
+            ExportError::UnknownService { .. }
+        ));
+        assert!(matches!(
+            err(opts(What::Summary, Some("acme-it"), None)),
+            ExportError::Unsupported(_)
+        ));
+        assert!(matches!(
+            err(opts(What::PolicyAnnex, None, Some("it-support"))),
+            ExportError::Unsupported(_)
+        ));
         // A schedule for one service only lists that service.
-        let text = export(&view, &findings, &opts(What::Schedule, Some("acme-it"), Some("it-support"))).unwrap();
+        let text = export(
+            &view,
+            &findings,
+            &opts(What::Schedule, Some("acme-it"), Some("it-support")),
+        )
+        .unwrap();
         assert!(text.contains("Managed IT support"));
         assert!(!text.contains("## Microsoft 365"), "{text}");
     }

@@ -15,14 +15,19 @@ pub fn run(args: &CheckArgs, today: Date) -> Result<Outcome> {
     for code in &args.only {
         if Code::parse(code).is_none() {
             let all: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
-            anyhow::bail!("--only: unknown check code \"{code}\"; the codes are {}", all.join(", "));
+            anyhow::bail!(
+                "--only: unknown check code \"{code}\"; the codes are {}",
+                all.join(", ")
+            );
         }
     }
     let model = match load::model(&args.dir) {
         Ok(m) => m,
         Err(u) => {
             match args.format {
-                ReportFormat::Json => crate::outln!("{}", serde_json::to_string_pretty(&load::errors_json(&u))?),
+                ReportFormat::Json => {
+                    crate::outln!("{}", serde_json::to_string_pretty(&load::errors_json(&u))?)
+                }
                 ReportFormat::Text => {
                     term::eprint_error(&format!("error: {u}"));
                     for e in &u.errors {
@@ -42,10 +47,20 @@ pub fn run(args: &CheckArgs, today: Date) -> Result<Outcome> {
     if !args.only.is_empty() {
         findings.retain(|f| args.only.iter().any(|c| c == f.code.as_str()));
     }
-    let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
     let warnings = findings.len() - errors;
     match args.format {
-        ReportFormat::Json => print_json(&args.dir, &view, &findings, errors, warnings, sign_off_blocked)?,
+        ReportFormat::Json => print_json(
+            &args.dir,
+            &view,
+            &findings,
+            errors,
+            warnings,
+            sign_off_blocked,
+        )?,
         ReportFormat::Text => print_text(&args.dir, &view, &findings, errors, warnings),
     }
     Ok(if errors > 0 || (args.strict && warnings > 0) {
@@ -61,7 +76,11 @@ fn finding_json(dir: &Path, model: &Model, f: &Finding) -> serde_json::Value {
     o.insert("severity".into(), f.severity.as_str().into());
     o.insert("message".into(), f.message.clone().into());
     o.insert("fix".into(), f.fix.clone().into());
-    for (k, v) in [("service", &f.service), ("responsibility", &f.responsibility), ("party", &f.party)] {
+    for (k, v) in [
+        ("service", &f.service),
+        ("responsibility", &f.responsibility),
+        ("party", &f.party),
+    ] {
         if let Some(v) = v {
             o.insert(k.into(), v.clone().into());
         }
@@ -76,7 +95,14 @@ fn finding_json(dir: &Path, model: &Model, f: &Finding) -> serde_json::Value {
     serde_json::Value::Object(o)
 }
 
-fn print_json(dir: &Path, view: &View<'_>, findings: &[Finding], errors: usize, warnings: usize, sign_off_blocked: bool) -> Result<()> {
+fn print_json(
+    dir: &Path,
+    view: &View<'_>,
+    findings: &[Finding],
+    errors: usize,
+    warnings: usize,
+    sign_off_blocked: bool,
+) -> Result<()> {
     let mut by_code: BTreeMap<&str, usize> = BTreeMap::new();
     for f in findings {
         *by_code.entry(f.code.as_str()).or_default() += 1;
@@ -101,7 +127,12 @@ fn print_json(dir: &Path, view: &View<'_>, findings: &[Finding], errors: usize, 
 fn print_text(dir: &Path, view: &View<'_>, findings: &[Finding], errors: usize, warnings: usize) {
     // Group by service, model-wide findings first, services in model order.
     let mut groups: Vec<(Option<&str>, Vec<&Finding>)> = Vec::new();
-    let order = |f: &Finding| f.service.as_deref().and_then(|s| view.service_index(s)).map_or(-1, i64::from);
+    let order = |f: &Finding| {
+        f.service
+            .as_deref()
+            .and_then(|s| view.service_index(s))
+            .map_or(-1, i64::from)
+    };
     let mut sorted: Vec<&Finding> = findings.iter().collect();
     sorted.sort_by_key(|f| order(f));
     for f in sorted {
@@ -128,7 +159,10 @@ fn print_text(dir: &Path, view: &View<'_>, findings: &[Finding], errors: usize, 
             };
             crate::outln!("  {label}: {}", f.message);
             if let Some(file) = load::file_of(dir, view.model, f.loc) {
-                let at = f.loc.map(|l| format!(":{}:{}", l.line, l.column)).unwrap_or_default();
+                let at = f
+                    .loc
+                    .map(|l| format!(":{}:{}", l.line, l.column))
+                    .unwrap_or_default();
                 crate::outln!("    {} {file}{at}", term::dim("-->"));
             }
             crate::outln!("    {} {}", term::dim("fix:"), f.fix);
@@ -155,9 +189,16 @@ fn print_text(dir: &Path, view: &View<'_>, findings: &[Finding], errors: usize, 
     if findings.is_empty() {
         crate::outln!("{} no findings in {scope}", term::green("ok:"));
     } else {
-        let line = format!("{}, {} in {scope}", plural(errors, "error"), plural(warnings, "warning"));
+        let line = format!(
+            "{}, {} in {scope}",
+            plural(errors, "error"),
+            plural(warnings, "warning")
+        );
         if errors > 0 {
-            crate::outln!("{} {line}; the model cannot be signed until the errors are fixed", term::red("failed:"));
+            crate::outln!(
+                "{} {line}; the model cannot be signed until the errors are fixed",
+                term::red("failed:")
+            );
         } else {
             crate::outln!("{} {line}", term::yellow("warnings:"));
         }

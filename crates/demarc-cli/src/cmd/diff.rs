@@ -25,8 +25,15 @@ pub fn print(d: &Diff, format: ReportFormat) -> Result<()> {
                 return Ok(());
             }
             for c in &d.changes {
-                let marker = if c.resign { term::yellow("*") } else { " ".into() };
-                let kind = serde_json::to_value(c.kind)?.as_str().unwrap_or_default().to_owned();
+                let marker = if c.resign {
+                    term::yellow("*")
+                } else {
+                    " ".into()
+                };
+                let kind = serde_json::to_value(c.kind)?
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
                 crate::outln!("{marker} {:<22} {}", kind, c.message);
                 if let (Some(b), Some(a)) = (&c.before, &c.after)
                     && (b.len() + a.len()) < 400
@@ -37,9 +44,17 @@ pub fn print(d: &Diff, format: ReportFormat) -> Result<()> {
             }
             crate::outln!();
             if d.resign_required {
-                crate::outln!("{} {} change(s); the changes marked * mean the parties must sign again", term::yellow("re-sign required:"), d.changes.len());
+                crate::outln!(
+                    "{} {} change(s); the changes marked * mean the parties must sign again",
+                    term::yellow("re-sign required:"),
+                    d.changes.len()
+                );
             } else {
-                crate::outln!("{} {} change(s), none of which needs signing again", term::green("no re-signing needed:"), d.changes.len());
+                crate::outln!(
+                    "{} {} change(s), none of which needs signing again",
+                    term::green("no re-signing needed:"),
+                    d.changes.len()
+                );
             }
         }
     }

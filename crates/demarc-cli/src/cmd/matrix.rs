@@ -14,12 +14,18 @@ pub fn run(args: &MatrixArgs) -> Result<Outcome> {
     let view = View::new(&model);
     let table = if let Some(id) = &args.service {
         let Some(s) = view.service_index(id) else {
-            bail!("{}", not_found("service", id, view.services().iter().map(|s| s.id.as_str())));
+            bail!(
+                "{}",
+                not_found("service", id, view.services().iter().map(|s| s.id.as_str()))
+            );
         };
         service_table(&view, s)
     } else if let Some(id) = &args.party {
         let Some(p) = view.party_index(id) else {
-            bail!("{}", not_found("party", id, view.parties().iter().map(|p| p.id.as_str())));
+            bail!(
+                "{}",
+                not_found("party", id, view.parties().iter().map(|p| p.id.as_str()))
+            );
         };
         party_table(&view, p)
     } else {
@@ -32,7 +38,10 @@ pub fn run(args: &MatrixArgs) -> Result<Outcome> {
 pub fn not_found<'a>(what: &str, id: &str, ids: impl Iterator<Item = &'a str> + Clone) -> String {
     match nearest(id, ids.clone()) {
         Some(n) => format!("there is no {what} \"{id}\" in the model; did you mean \"{n}\"?"),
-        None => format!("there is no {what} \"{id}\" in the model; the {what} ids are: {}", ids.collect::<Vec<_>>().join(", ")),
+        None => format!(
+            "there is no {what} \"{id}\" in the model; the {what} ids are: {}",
+            ids.collect::<Vec<_>>().join(", ")
+        ),
     }
 }
 
@@ -41,7 +50,12 @@ fn label(view: &View<'_>, cell: &Cell<'_>) -> String {
     let mut s = match cell.status() {
         Status::NotApplicable => "n/a".to_owned(),
         _ if cell.operators.is_empty() => "GAP".to_owned(),
-        _ => cell.operators.iter().map(|&p| view.party(p).id.as_str()).collect::<Vec<_>>().join("+"),
+        _ => cell
+            .operators
+            .iter()
+            .map(|&p| view.party(p).id.as_str())
+            .collect::<Vec<_>>()
+            .join("+"),
     };
     if cell.status() == Status::Inherited {
         s.insert(0, '^');
@@ -74,12 +88,25 @@ fn render(header: &[String], rows: &[Vec<String>], sections: &[(usize, String)])
         }
     };
     let line = |cells: &[String]| -> String {
-        cells.iter().enumerate().map(|(i, c)| fit(c, widths[i])).collect::<Vec<_>>().join("  ").trim_end().to_owned()
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| fit(c, widths[i]))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_owned()
     };
     let mut out = String::new();
     out.push_str(&term::bold(&line(header)));
     out.push('\n');
-    out.push_str(&widths.iter().map(|w| "─".repeat(*w)).collect::<Vec<_>>().join("  "));
+    out.push_str(
+        &widths
+            .iter()
+            .map(|w| "─".repeat(*w))
+            .collect::<Vec<_>>()
+            .join("  "),
+    );
     out.push('\n');
     for (i, r) in rows.iter().enumerate() {
         for (at, title) in sections {
@@ -89,7 +116,11 @@ fn render(header: &[String], rows: &[Vec<String>], sections: &[(usize, String)])
             }
         }
         let text = line(r);
-        out.push_str(&if text.contains("GAP") { term::red(&text) } else { text });
+        out.push_str(&if text.contains("GAP") {
+            term::red(&text)
+        } else {
+            text
+        });
         out.push('\n');
     }
     out
@@ -106,7 +137,11 @@ fn full_table(view: &View<'_>) -> String {
             sections.push((rows.len(), area.title.clone()));
             last_area = &area.id;
         }
-        let mut row = vec![format!("  {}{}", resp.title, if resp.retained { " (retained)" } else { "" })];
+        let mut row = vec![format!(
+            "  {}{}",
+            resp.title,
+            if resp.retained { " (retained)" } else { "" }
+        )];
         for s in 0..view.services().len() {
             row.push(label(view, view.cell(s as ServiceIx, r as RespIx)));
         }
@@ -119,16 +154,35 @@ fn full_table(view: &View<'_>) -> String {
 
 fn service_table(view: &View<'_>, s: ServiceIx) -> String {
     let svc = view.service(s);
-    let header: Vec<String> = ["Responsibility", "Status", "Does it", "Oversees", "Via", "CAIQ", "Origin"].map(String::from).to_vec();
+    let header: Vec<String> = [
+        "Responsibility",
+        "Status",
+        "Does it",
+        "Oversees",
+        "Via",
+        "CAIQ",
+        "Origin",
+    ]
+    .map(String::from)
+    .to_vec();
     let mut rows = Vec::new();
     for (r, (_, resp)) in view.responsibilities().iter().enumerate() {
         let r = r as RespIx;
         let cell = view.cell(s, r);
-        let names = |ps: &[u32]| ps.iter().map(|&p| view.party(p).name.as_str()).collect::<Vec<_>>().join(", ");
+        let names = |ps: &[u32]| {
+            ps.iter()
+                .map(|&p| view.party(p).name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         let via = if cell.via.is_empty() {
             String::new()
         } else {
-            view.provenance(s, r).iter().map(|&p| view.party(p).id.as_str()).collect::<Vec<_>>().join(" → ")
+            view.provenance(s, r)
+                .iter()
+                .map(|&p| view.party(p).id.as_str())
+                .collect::<Vec<_>>()
+                .join(" → ")
         };
         let origin = match cell.origin {
             demarc_core::Origin::Unset => "",
@@ -139,15 +193,24 @@ fn service_table(view: &View<'_>, s: ServiceIx) -> String {
         rows.push(vec![
             resp.title.clone(),
             cell.status().as_str().to_owned(),
-            if cell.operators.is_empty() && cell.status() != Status::NotApplicable { "GAP".into() } else { names(&cell.operators) },
+            if cell.operators.is_empty() && cell.status() != Status::NotApplicable {
+                "GAP".into()
+            } else {
+                names(&cell.operators)
+            },
             names(&cell.overseers),
             via,
             view.category(s, r).as_str().to_owned(),
             origin.to_owned(),
         ]);
     }
-    let provider = view.provider(s).map_or(svc.provider.id.as_str(), |p| view.party(p).name.as_str());
-    let mut out = term::bold(&format!("{} ({}), provided by {provider}\n\n", svc.name, svc.id));
+    let provider = view
+        .provider(s)
+        .map_or(svc.provider.id.as_str(), |p| view.party(p).name.as_str());
+    let mut out = term::bold(&format!(
+        "{} ({}), provided by {provider}\n\n",
+        svc.name, svc.id
+    ));
     out.push_str(&render(&header, &rows, &[]));
     out
 }
@@ -155,7 +218,9 @@ fn service_table(view: &View<'_>, s: ServiceIx) -> String {
 fn party_table(view: &View<'_>, p: u32) -> String {
     let holdings = view.roll_up();
     let h = &holdings[p as usize];
-    let header: Vec<String> = ["Service", "Responsibility", "Part", "Status"].map(String::from).to_vec();
+    let header: Vec<String> = ["Service", "Responsibility", "Part", "Status"]
+        .map(String::from)
+        .to_vec();
     let mut rows = Vec::new();
     for (list, part) in [(&h.operates, "does it"), (&h.oversees, "oversees")] {
         for &(s, r) in list {

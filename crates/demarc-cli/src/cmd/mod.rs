@@ -47,7 +47,9 @@ pub fn run(cli: Cli) -> Result<Outcome> {
 /// Today's date: from `--today` / `DEMARC_TODAY`, else the system clock (UTC).
 fn today(given: Option<&str>) -> Result<Date> {
     if let Some(s) = given {
-        return s.parse::<Date>().map_err(|e| anyhow::anyhow!("--today: {e}"));
+        return s
+            .parse::<Date>()
+            .map_err(|e| anyhow::anyhow!("--today: {e}"));
     }
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -57,8 +59,14 @@ fn today(given: Option<&str>) -> Result<Date> {
 
 /// Write a file whole or not at all: to a temporary file beside it, then renamed into place.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.demarc-tmp-{}", std::process::id()));
     std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", path.display()))?;
     std::fs::rename(&tmp, path).map_err(|e| {

@@ -1,8 +1,8 @@
 //! Tests of the exports over a small model built in code.
 
+use demarc_core::View;
 use demarc_core::check::check;
 use demarc_core::model::*;
-use demarc_core::View;
 
 use super::*;
 

@@ -86,7 +86,10 @@ fn strip_location(s: &str) -> String {
     let s = s.trim().strip_prefix("error: ").unwrap_or(s.trim());
     if let Some(rest) = s.strip_prefix("line ")
         && let Some((_, msg)) = rest.split_once(": ")
-        && rest.split(':').next().is_some_and(|loc| loc.contains(" column "))
+        && rest
+            .split(':')
+            .next()
+            .is_some_and(|loc| loc.contains(" column "))
     {
         return strip_at_suffix(msg).to_owned();
     }
@@ -149,18 +152,28 @@ pub fn read_dir(dir: &Path) -> Result<ModelFiles, LoadError> {
     if !model_path.is_file() {
         return Err(LoadError::file(
             shown(dir),
-            format!("is not a demarc model: it has no {MODEL_FILE} (create one with `demarc init`)"),
+            format!(
+                "is not a demarc model: it has no {MODEL_FILE} (create one with `demarc init`)"
+            ),
         ));
     }
     let mut files = Vec::new();
-    let read = |files: &mut Vec<(String, String)>, rel: &str, path: &Path| -> Result<(), LoadError> {
-        let bytes = std::fs::read(path)
-            .map_err(|e| LoadError::file(rel, format!("cannot be read: {e}")))?;
-        let text = String::from_utf8(bytes)
-            .map_err(|e| LoadError::file(rel, format!("is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to())))?;
-        files.push((rel.to_owned(), text));
-        Ok(())
-    };
+    let read =
+        |files: &mut Vec<(String, String)>, rel: &str, path: &Path| -> Result<(), LoadError> {
+            let bytes = std::fs::read(path)
+                .map_err(|e| LoadError::file(rel, format!("cannot be read: {e}")))?;
+            let text = String::from_utf8(bytes).map_err(|e| {
+                LoadError::file(
+                    rel,
+                    format!(
+                        "is not UTF-8 text (invalid byte at offset {})",
+                        e.utf8_error().valid_up_to()
+                    ),
+                )
+            })?;
+            files.push((rel.to_owned(), text));
+            Ok(())
+        };
     read(&mut files, MODEL_FILE, &model_path)?;
     for name in [PARTIES_FILE, SERVICES_FILE] {
         let p = dir.join(name);
@@ -179,7 +192,9 @@ pub fn read_dir(dir: &Path) -> Result<ModelFiles, LoadError> {
         for p in names {
             let rel = format!(
                 "{ALLOCATIONS_DIR}/{}",
-                p.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
+                p.file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default()
             );
             read(&mut files, &rel, &p)?;
         }
@@ -213,9 +228,15 @@ pub fn parse(files: &ModelFiles) -> Result<Model, Vec<LoadError>> {
     let mut errors = Vec::new();
     let mut model = Model::default();
     let Some(model_text) = files.get(MODEL_FILE) else {
-        return Err(vec![LoadError::file(MODEL_FILE, "is missing: every model has one")]);
+        return Err(vec![LoadError::file(
+            MODEL_FILE,
+            "is missing: every model has one",
+        )]);
     };
-    let mut conv = Convert { file: 0, errors: Vec::new() };
+    let mut conv = Convert {
+        file: 0,
+        errors: Vec::new(),
+    };
 
     model.files.push(MODEL_FILE.to_owned());
     match from_yaml::<raw::ModelFile>(MODEL_FILE, model_text) {
@@ -283,7 +304,9 @@ pub fn parse(files: &ModelFiles) -> Result<Model, Vec<LoadError>> {
         .filter(|(n, _)| n.starts_with(&format!("{ALLOCATIONS_DIR}/")))
         .collect();
     let first = model.files.len() as u32;
-    model.files.extend(alloc_files.iter().map(|(n, _)| n.clone()));
+    model
+        .files
+        .extend(alloc_files.iter().map(|(n, _)| n.clone()));
     let parsed = parse_in_parallel(&alloc_files, first);
     for result in parsed {
         match result {
@@ -295,7 +318,11 @@ pub fn parse(files: &ModelFiles) -> Result<Model, Vec<LoadError>> {
         }
     }
     errors.extend(conv.errors);
-    if errors.is_empty() { Ok(model) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(model)
+    } else {
+        Err(errors)
+    }
 }
 
 type Parsed = Result<(ServiceAllocations, Vec<LoadError>), LoadError>;
@@ -307,7 +334,10 @@ fn parse_in_parallel(files: &[&(String, String)], first: u32) -> Vec<Parsed> {
             return Ok((group, Vec::new()));
         }
         let af: raw::AllocationsFile = from_yaml(name, text)?;
-        let mut conv = Convert { file: first + i as u32, errors: Vec::new() };
+        let mut conv = Convert {
+            file: first + i as u32,
+            errors: Vec::new(),
+        };
         let group = ServiceAllocations {
             service: conv.r(&af.service),
             cells: af
@@ -319,9 +349,15 @@ fn parse_in_parallel(files: &[&(String, String)], first: u32) -> Vec<Parsed> {
         };
         Ok((group, conv.errors))
     };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(files.len().max(1));
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(files.len().max(1));
     if threads <= 1 || files.len() < 8 {
-        return files.iter().enumerate().map(|(i, f)| parse_one(i, f)).collect();
+        return files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| parse_one(i, f))
+            .collect();
     }
     let chunk = files.len().div_ceil(threads);
     std::thread::scope(|scope| {
@@ -341,7 +377,10 @@ fn parse_in_parallel(files: &[&(String, String)], first: u32) -> Vec<Parsed> {
             .into_iter()
             .flat_map(|h| {
                 h.join().unwrap_or_else(|_| {
-                    vec![Err(LoadError::file(ALLOCATIONS_DIR, "an allocation file could not be parsed (internal error)"))]
+                    vec![Err(LoadError::file(
+                        ALLOCATIONS_DIR,
+                        "an allocation file could not be parsed (internal error)",
+                    ))]
                 })
             })
             .collect()
@@ -350,12 +389,23 @@ fn parse_in_parallel(files: &[&(String, String)], first: u32) -> Vec<Parsed> {
 
 /// Parse one catalogue file (built-in or the user's own).
 pub fn parse_catalogue(file_name: &str, text: &str) -> Result<Catalogue, Vec<LoadError>> {
-    let mut conv = Convert { file: 0, errors: Vec::new() };
+    let mut conv = Convert {
+        file: 0,
+        errors: Vec::new(),
+    };
     let c = parse_catalogue_with(&mut conv, file_name, text).map_err(|e| vec![e])?;
-    if conv.errors.is_empty() { Ok(c) } else { Err(conv.errors) }
+    if conv.errors.is_empty() {
+        Ok(c)
+    } else {
+        Err(conv.errors)
+    }
 }
 
-fn parse_catalogue_with(conv: &mut Convert, file_name: &str, text: &str) -> Result<Catalogue, LoadError> {
+fn parse_catalogue_with(
+    conv: &mut Convert,
+    file_name: &str,
+    text: &str,
+) -> Result<Catalogue, LoadError> {
     let cf: raw::CatalogueFile = from_yaml(file_name, text)?;
     let cat_id = cf
         .catalogue
@@ -393,7 +443,10 @@ fn parse_catalogue_with(conv: &mut Convert, file_name: &str, text: &str) -> Resu
                     suggested_tasks: r
                         .suggested_tasks
                         .into_iter()
-                        .map(|t| SuggestedTask { kind: t.kind.0, description: t.description })
+                        .map(|t| SuggestedTask {
+                            kind: t.kind.0,
+                            description: t.description,
+                        })
                         .collect(),
                 })
                 .collect(),
@@ -409,7 +462,11 @@ fn parse_catalogue_with(conv: &mut Convert, file_name: &str, text: &str) -> Resu
                     CellRaw::Full(f) => (f.expected, f.why.clone()),
                     CellRaw::Short(_) => (false, None),
                 };
-                PresetEntry { allocation: conv.allocation(&k, v, true, file_name), expected, why }
+                PresetEntry {
+                    allocation: conv.allocation(&k, v, true, file_name),
+                    expected,
+                    why,
+                }
             })
             .collect();
         out.presets.push(Preset {
@@ -454,7 +511,11 @@ impl Convert {
             roles: p
                 .roles
                 .into_iter()
-                .map(|r| Role { loc: Some(self.loc(&r.id)), id: r.id.value, name: r.name })
+                .map(|r| Role {
+                    loc: Some(self.loc(&r.id)),
+                    id: r.id.value,
+                    name: r.name,
+                })
                 .collect(),
             people: p
                 .people
@@ -487,12 +548,23 @@ impl Convert {
         }
     }
 
-    fn allocation(&mut self, key: &Spanned<String>, v: CellRaw, preset: bool, file: &str) -> Allocation {
+    fn allocation(
+        &mut self,
+        key: &Spanned<String>,
+        v: CellRaw,
+        preset: bool,
+        file: &str,
+    ) -> Allocation {
         let loc = self.loc(key);
         let responsibility = self.r(key);
         let full = match v {
             CellRaw::Short(status) => {
-                return Allocation { responsibility, status, loc: Some(loc), ..Allocation::default() };
+                return Allocation {
+                    responsibility,
+                    status,
+                    loc: Some(loc),
+                    ..Allocation::default()
+                };
             }
             CellRaw::Full(f) => *f,
         };
@@ -526,7 +598,13 @@ impl Convert {
                 .map(|t| {
                     let at = self.loc(&t.owner);
                     Task {
-                        owners: t.owner.value.0.into_iter().map(|o| Ref::at(o, at)).collect(),
+                        owners: t
+                            .owner
+                            .value
+                            .0
+                            .into_iter()
+                            .map(|o| Ref::at(o, at))
+                            .collect(),
                         role: t.role.as_ref().map(|r| self.r(r)),
                         kind: t.kind.0,
                         terms: Terms {
@@ -541,7 +619,10 @@ impl Convert {
                     }
                 })
                 .collect(),
-            contested: full.contested.map(|c| Contest { by: self.r(&c.by), comment: c.comment }),
+            contested: full.contested.map(|c| Contest {
+                by: self.r(&c.by),
+                comment: c.comment,
+            }),
             review_by: full.review_by.map(|d| d.0),
             note: full.note,
             loc: Some(loc),
@@ -613,7 +694,11 @@ mod fast {
             return None;
         }
         let lines = lines(text)?;
-        let mut p = Parser { lines, i: 0, nodes: 0 };
+        let mut p = Parser {
+            lines,
+            i: 0,
+            nodes: 0,
+        };
         let root = p.node(-1, 0)?;
         if p.i != p.lines.len() || p.nodes > 200_000 {
             return None;
@@ -634,7 +719,10 @@ mod fast {
                 _ => return None,
             }
         }
-        Some(ServiceAllocations { service: service?, cells: cells? })
+        Some(ServiceAllocations {
+            service: service?,
+            cells: cells?,
+        })
     }
 
     fn lines(text: &str) -> Option<Vec<Line<'_>>> {
@@ -645,7 +733,9 @@ mod fast {
                 return None;
             }
             if !raw.is_ascii()
-                && raw.chars().any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}'))
+                && raw
+                    .chars()
+                    .any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}'))
             {
                 return None;
             }
@@ -688,7 +778,11 @@ mod fast {
                 return Some(Node::Null);
             }
             self.nodes += 1;
-            if is_item(line.text) { self.seq(line.indent, depth + 1) } else { self.map(line.indent, depth + 1) }
+            if is_item(line.text) {
+                self.seq(line.indent, depth + 1)
+            } else {
+                self.map(line.indent, depth + 1)
+            }
         }
 
         fn map(&mut self, indent: usize, depth: usize) -> Option<Node<'a>> {
@@ -719,7 +813,10 @@ mod fast {
                 entries.push((key, value));
             }
             let duplicate = if entries.len() <= 16 {
-                entries.iter().enumerate().any(|(i, (k, _))| entries[..i].iter().any(|(o, _)| o.text == k.text))
+                entries
+                    .iter()
+                    .enumerate()
+                    .any(|(i, (k, _))| entries[..i].iter().any(|(o, _)| o.text == k.text))
             } else {
                 let mut keys: Vec<&str> = entries.iter().map(|(k, _)| &*k.text).collect();
                 keys.sort_unstable();
@@ -751,7 +848,11 @@ mod fast {
                 if !quoted && (rest.contains(": ") || rest.ends_with(':')) {
                     // A map whose first entry is on the item's line.
                     self.nodes += 1;
-                    self.lines[self.i] = Line { no: line.no, indent: indent + 2, text: rest };
+                    self.lines[self.i] = Line {
+                        no: line.no,
+                        indent: indent + 2,
+                        text: rest,
+                    };
                     items.push(self.map(indent + 2, depth + 1)?);
                 } else {
                     self.i += 1;
@@ -772,12 +873,15 @@ mod fast {
     fn split_key(line: Line<'_>) -> Option<(Scalar<'_>, &str, u32)> {
         let text = line.text;
         let bytes = text.as_bytes();
-        let colon = (0..bytes.len()).find(|&i| bytes[i] == b':' && matches!(bytes.get(i + 1), None | Some(b' ')))?;
+        let colon = (0..bytes.len())
+            .find(|&i| bytes[i] == b':' && matches!(bytes.get(i + 1), None | Some(b' ')))?;
         let key = &text[..colon];
         // A letter first: the general reader compares keys that read as integers by value
         // (`0x1F` and `31` are the same key), which a plain text comparison would miss.
         let ok = key.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
-            && key.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
         if !ok || !string_like(key) {
             return None;
         }
@@ -822,7 +926,12 @@ mod fast {
         if !plain && text.contains("${") {
             return None;
         }
-        Some(Scalar { text, plain, line, column })
+        Some(Scalar {
+            text,
+            plain,
+            line,
+            column,
+        })
     }
 
     /// The text of a double-quoted scalar and the bytes it took, closing quote included. Only
@@ -891,13 +1000,20 @@ mod fast {
 
     /// Not a word or number that YAML could read as null, a boolean or a number.
     fn string_like(s: &str) -> bool {
-        const WORDS: [&str; 15] =
-            ["", "~", "null", "true", "false", "yes", "no", "on", "off", "y", "n", ".inf", ".nan", "-.inf", "+.inf"];
+        const WORDS: [&str; 15] = [
+            "", "~", "null", "true", "false", "yes", "no", "on", "off", "y", "n", ".inf", ".nan",
+            "-.inf", "+.inf",
+        ];
         if s.len() <= 5 && WORDS.iter().any(|w| w.eq_ignore_ascii_case(s)) {
             return false;
         }
-        !s.bytes()
-            .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'-' | b'+' | b'_' | b'e' | b'E' | b'x' | b'o' | b':'))
+        !s.bytes().all(|c| {
+            c.is_ascii_digit()
+                || matches!(
+                    c,
+                    b'.' | b'-' | b'+' | b'_' | b'e' | b'E' | b'x' | b'o' | b':'
+                )
+        })
     }
 
     /// A status as `Status::parse` reads it, without its allocation for the usual spellings.
@@ -919,7 +1035,8 @@ mod fast {
 
     /// A status, bare or under `status:`; `any` when read where numbers are tried first.
     fn status_of(s: &Scalar<'_>, any: bool) -> Option<Status> {
-        let number_like = any && s.text.starts_with(|c: char| c.is_ascii_digit()) && !s.text.contains(' ');
+        let number_like =
+            any && s.text.starts_with(|c: char| c.is_ascii_digit()) && !s.text.contains(' ');
         if s.plain && (number_like || !string_like(&s.text)) {
             return None;
         }
@@ -942,7 +1059,11 @@ mod fast {
     }
 
     fn loc(file: u32, s: &Scalar<'_>) -> Loc {
-        Loc { file, line: s.line, column: s.column }
+        Loc {
+            file,
+            line: s.line,
+            column: s.column,
+        }
     }
 
     fn cell(file: u32, key: &Scalar<'_>, value: Node<'_>) -> Option<Allocation> {
@@ -976,12 +1097,17 @@ mod fast {
                     let (mut by, mut comment) = (None, None);
                     for (k, v) in fields {
                         match (&*k.text, v) {
-                            ("by", Node::Scalar(s)) => by = Some(Ref::at(string(&s)?, loc(file, &s))),
+                            ("by", Node::Scalar(s)) => {
+                                by = Some(Ref::at(string(&s)?, loc(file, &s)))
+                            }
                             ("comment", Node::Scalar(s)) => comment = Some(string(&s)?),
                             _ => return None,
                         }
                     }
-                    a.contested = Some(Contest { by: by?, comment: comment? });
+                    a.contested = Some(Contest {
+                        by: by?,
+                        comment: comment?,
+                    });
                 }
                 ("review_by", Node::Scalar(s)) => a.review_by = Some(date(&s)?),
                 ("note", Node::Scalar(s)) => a.note = Some(string(&s)?),
@@ -999,18 +1125,26 @@ mod fast {
             ("sla", Node::Scalar(s)) => t.sla = Some(string(&s)?),
             ("contract", Node::Scalar(s)) => t.contract = Some(string(&s)?),
             ("evidence", Node::Scalar(s)) => {
-                t.evidence = vec![Evidence { description: any_string(&s)?, ..Evidence::default() }];
+                t.evidence = vec![Evidence {
+                    description: any_string(&s)?,
+                    ..Evidence::default()
+                }];
             }
             ("evidence", Node::Seq(items)) => {
                 for item in items {
                     t.evidence.push(match item {
-                        Node::Scalar(s) => Evidence { description: any_string(&s)?, ..Evidence::default() },
+                        Node::Scalar(s) => Evidence {
+                            description: any_string(&s)?,
+                            ..Evidence::default()
+                        },
                         Node::Map(fields) => {
                             let mut description = None;
                             let mut e = Evidence::default();
                             for (k, v) in fields {
                                 match (&*k.text, v) {
-                                    ("description", Node::Scalar(s)) => description = Some(string(&s)?),
+                                    ("description", Node::Scalar(s)) => {
+                                        description = Some(string(&s)?)
+                                    }
                                     ("collected", Node::Scalar(s)) => e.collected = Some(date(&s)?),
                                     ("expires", Node::Scalar(s)) => e.expires = Some(date(&s)?),
                                     _ => return None,
@@ -1057,10 +1191,18 @@ mod fast_tests {
 
     fn slow(text: &str) -> Option<ServiceAllocations> {
         let af: raw::AllocationsFile = from_yaml("t.yaml", text).ok()?;
-        let mut conv = Convert { file: 7, errors: Vec::new() };
+        let mut conv = Convert {
+            file: 7,
+            errors: Vec::new(),
+        };
         let group = ServiceAllocations {
             service: conv.r(&af.service),
-            cells: af.responsibilities.0.into_iter().map(|(k, v)| conv.allocation(&k, v, false, "t.yaml")).collect(),
+            cells: af
+                .responsibilities
+                .0
+                .into_iter()
+                .map(|(k, v)| conv.allocation(&k, v, false, "t.yaml"))
+                .collect(),
         };
         conv.errors.is_empty().then_some(group)
     }
@@ -1072,7 +1214,11 @@ mod fast_tests {
                 let Some(full) = slow(text) else {
                     panic!("the quick reader accepted a file the full reader rejects:\n{text}");
                 };
-                assert_eq!(format!("{quick:#?}"), format!("{full:#?}"), "readers differ on:\n{text}");
+                assert_eq!(
+                    format!("{quick:#?}"),
+                    format!("{full:#?}"),
+                    "readers differ on:\n{text}"
+                );
                 true
             }
             None => false,
@@ -1081,11 +1227,15 @@ mod fast_tests {
 
     #[test]
     fn takes_the_example_files_and_agrees() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/riverside/allocations");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples/riverside/allocations");
         let mut n = 0;
         for entry in std::fs::read_dir(dir).unwrap() {
             let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-            assert!(agree(&text), "the quick reader should take the example file:\n{text}");
+            assert!(
+                agree(&text),
+                "the quick reader should take the example file:\n{text}"
+            );
             n += 1;
         }
         assert!(n >= 4);
@@ -1175,7 +1325,10 @@ responsibilities:
         }
         assert!(fast::allocations(&deep, 0).is_none());
         for text in cases {
-            assert!(!agree(text), "the quick reader should leave this to the full reader:\n{text}");
+            assert!(
+                !agree(text),
+                "the quick reader should leave this to the full reader:\n{text}"
+            );
         }
     }
 
@@ -1199,17 +1352,25 @@ responsibilities:
         // Insert, delete or replace a few characters anywhere; whatever the quick reader still
         // takes must read the same as with the full reader.
         let pieces = [
-            " ", "  ", "\n", ":", ": ", "#", " #", "-", "- ", "\"", "'", "\\", "\\u00e9", "[", "]", "{", "}", ",",
-            "&", "*", "!", "|", ">", "?", "%", "@", "`", "~", "null", "yes", "1", "0.5", "é", "—", "\u{85}",
-            "\u{2028}", "\t", "\r", "${x}", "a", "Z", "status", "tasks:", "owner", "evidence", "\n  ", "\n    - ",
+            " ", "  ", "\n", ":", ": ", "#", " #", "-", "- ", "\"", "'", "\\", "\\u00e9", "[", "]",
+            "{", "}", ",", "&", "*", "!", "|", ">", "?", "%", "@", "`", "~", "null", "yes", "1",
+            "0.5", "é", "—", "\u{85}", "\u{2028}", "\t", "\r", "${x}", "a", "Z", "status",
+            "tasks:", "owner", "evidence", "\n  ", "\n    - ",
         ];
-        let riverside = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/riverside/allocations/it-support.yaml");
+        let riverside = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples/riverside/allocations/it-support.yaml");
         let bases: Vec<Vec<char>> = [GOOD.to_owned(), std::fs::read_to_string(riverside).unwrap()]
             .iter()
             .map(|t| t.chars().collect())
             .collect();
-        let rounds: usize = std::env::var("DEMARC_FUZZ_ROUNDS").ok().and_then(|n| n.parse().ok()).unwrap_or(4000);
-        let seed: u64 = std::env::var("DEMARC_FUZZ_SEED").ok().and_then(|n| n.parse().ok()).unwrap_or(42);
+        let rounds: usize = std::env::var("DEMARC_FUZZ_ROUNDS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(4000);
+        let seed: u64 = std::env::var("DEMARC_FUZZ_SEED")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(42);
         let mut rng = Rng(seed);
         let (mut taken, mut total) = (0, 0);
         for round in 0..rounds {
@@ -1237,18 +1398,56 @@ responsibilities:
             }
         }
         // Most small edits leave a file the quick reader still takes.
-        assert!(taken * 10 > total, "only {taken} of {total} mutated files were taken");
+        assert!(
+            taken * 10 > total,
+            "only {taken} of {total} mutated files were taken"
+        );
     }
 
     #[test]
     fn agrees_on_what_the_writer_writes() {
         // Texts the writer must quote or may leave plain, in every field.
         let texts = [
-            "plain words", "with: colon", "ends with colon:", "hash # inside", "C# and F#", "\"quoted\"",
-            "it's", "- dash first", "[bracket", "a, b, c", "{brace}", "&anchor", "*alias", "!tag", "|pipe",
-            ">fold", "%pct", "@at", "`tick", "yes", "No", "null", "~", "123", "1.5", "2026-01-01", "0x1F",
-            "  padded  ", "two\nlines", "trailing\n", "tab\there", "é accent", "— dash", "\u{85}nel",
-            "back\\slash", "", "?", "${var}", "(paren)", "/slash",
+            "plain words",
+            "with: colon",
+            "ends with colon:",
+            "hash # inside",
+            "C# and F#",
+            "\"quoted\"",
+            "it's",
+            "- dash first",
+            "[bracket",
+            "a, b, c",
+            "{brace}",
+            "&anchor",
+            "*alias",
+            "!tag",
+            "|pipe",
+            ">fold",
+            "%pct",
+            "@at",
+            "`tick",
+            "yes",
+            "No",
+            "null",
+            "~",
+            "123",
+            "1.5",
+            "2026-01-01",
+            "0x1F",
+            "  padded  ",
+            "two\nlines",
+            "trailing\n",
+            "tab\there",
+            "é accent",
+            "— dash",
+            "\u{85}nel",
+            "back\\slash",
+            "",
+            "?",
+            "${var}",
+            "(paren)",
+            "/slash",
         ];
         let mut cells = Vec::new();
         for (i, t) in texts.iter().enumerate() {
@@ -1261,17 +1460,27 @@ responsibilities:
                 terms: Terms {
                     description: owned(t),
                     sla: owned(t),
-                    evidence: vec![Evidence { description: (*t).to_owned(), collected: None, expires: None }],
+                    evidence: vec![Evidence {
+                        description: (*t).to_owned(),
+                        collected: None,
+                        expires: None,
+                    }],
                     ..Terms::default()
                 },
                 tasks: vec![Task {
                     owners: vec![Ref::new(if t.is_empty() { "x" } else { t })],
                     role: owned(t).map(Ref::new),
                     kind: TaskKind::Oversee,
-                    terms: Terms { contract: owned(t), ..Terms::default() },
+                    terms: Terms {
+                        contract: owned(t),
+                        ..Terms::default()
+                    },
                     loc: None,
                 }],
-                contested: owned(t).map(|c| Contest { by: Ref::new("acme"), comment: c }),
+                contested: owned(t).map(|c| Contest {
+                    by: Ref::new("acme"),
+                    comment: c,
+                }),
                 note: owned(t),
                 ..Allocation::default()
             });
@@ -1283,6 +1492,10 @@ responsibilities:
                 taken += 1;
             }
         }
-        assert!(taken >= texts.len() / 2, "only {taken} of {} written files were taken", texts.len());
+        assert!(
+            taken >= texts.len() / 2,
+            "only {taken} of {} written files were taken",
+            texts.len()
+        );
     }
 }

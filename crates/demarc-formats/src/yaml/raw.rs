@@ -7,8 +7,8 @@ use std::marker::PhantomData;
 
 use demarc_core::{Date, Layer, ServiceModel, Status, TaskKind};
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
 /// `demarc.yaml`: the model's name, its customer and the catalogues it uses.
@@ -37,7 +37,10 @@ pub struct ModelFile {
 /// Any file of a model directory: what `demarc schema` prints by default.
 #[derive(Debug, JsonSchema)]
 #[serde(untagged)]
-#[schemars(title = "demarc model file", description = "A file of a demarc model directory: demarc.yaml, parties.yaml, services.yaml, allocations/*.yaml, or a catalogue.")]
+#[schemars(
+    title = "demarc model file",
+    description = "A file of a demarc model directory: demarc.yaml, parties.yaml, services.yaml, allocations/*.yaml, or a catalogue."
+)]
 #[allow(dead_code)]
 pub enum AnyModelFile {
     Model(ModelFile),
@@ -410,7 +413,12 @@ macro_rules! word_enum {
 
 word_enum!(StatusRaw, Status, Status::Undecided, "status");
 word_enum!(LayerRaw, Layer, Layer::Governance, "layer");
-word_enum!(ServiceModelRaw, ServiceModel, ServiceModel::Saas, "service model");
+word_enum!(
+    ServiceModelRaw,
+    ServiceModel,
+    ServiceModel::Saas,
+    "service model"
+);
 
 word_enum!(TaskKindRaw, TaskKind, TaskKind::Operate, "task kind");
 
@@ -519,7 +527,9 @@ impl FromEvidence for EvidenceItem {
         EvidenceItem(e)
     }
     fn many<'de, A: SeqAccess<'de>>(_: A) -> Result<Self, A::Error> {
-        Err(de::Error::custom("expected one piece of evidence, found a list"))
+        Err(de::Error::custom(
+            "expected one piece of evidence, found a list",
+        ))
     }
 }
 
@@ -539,7 +549,9 @@ impl FromEvidence for EvidenceList {
 impl<'de, T: FromEvidence> Visitor<'de> for EvidenceVisitor<T> {
     type Value = T;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("evidence: a description, a map with description/collected/expires, or a list of them")
+        f.write_str(
+            "evidence: a description, a map with description/collected/expires, or a list of them",
+        )
     }
     fn visit_str<E: de::Error>(self, s: &str) -> Result<T, E> {
         Ok(T::one(EvidenceRaw {

@@ -5,8 +5,8 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use demarc_core::model::{Allocation, Evidence, Model, Party, Service, Task, Terms};
 use demarc_core::TaskKind;
+use demarc_core::model::{Allocation, Evidence, Model, Party, Service, Task, Terms};
 
 use super::{ALLOCATIONS_DIR, MODEL_FILE, PARTIES_FILE, SERVICES_FILE};
 
@@ -56,7 +56,10 @@ fn is_plain_safe(s: &str, flow: bool) -> bool {
     if s.ends_with(char::is_whitespace) || s.ends_with(':') {
         return false;
     }
-    if s.contains(": ") || s.contains(" #") || s.chars().any(|c| c.is_control() || !yaml_printable(c)) {
+    if s.contains(": ")
+        || s.contains(" #")
+        || s.chars().any(|c| c.is_control() || !yaml_printable(c))
+    {
         return false;
     }
     if flow && s.contains([',', '[', ']', '{', '}']) {
@@ -78,7 +81,9 @@ fn text(out: &mut String, indent: usize, key: &str, value: &str) {
         && !value.contains('\t')
         && value.lines().all(|l| !l.ends_with(' '))
         && !value.trim_end_matches('\n').contains("\n\n\n")
-        && value.chars().all(|c| c == '\n' || (!c.is_control() && yaml_printable(c)));
+        && value
+            .chars()
+            .all(|c| c == '\n' || (!c.is_control() && yaml_printable(c)));
     if block_ok {
         let chomp = if value.ends_with("\n\n") {
             "+"
@@ -139,7 +144,8 @@ pub fn model_file(m: &Model) -> String {
 
 /// `parties.yaml`
 pub fn parties_file(parties: &[Party]) -> String {
-    let mut out = String::from("# Parties: the organisation, its suppliers and their suppliers.\nparties:\n");
+    let mut out =
+        String::from("# Parties: the organisation, its suppliers and their suppliers.\nparties:\n");
     if parties.is_empty() {
         return "parties: []\n".to_owned();
     }
@@ -178,7 +184,8 @@ pub fn services_file(services: &[Service]) -> String {
     if services.is_empty() {
         return "services: []\n".to_owned();
     }
-    let mut out = String::from("# Services: what each party provides, and what it is built on.\nservices:\n");
+    let mut out =
+        String::from("# Services: what each party provides, and what it is built on.\nservices:\n");
     for s in services {
         let _ = writeln!(out, "  - id: {}", scalar(&s.id));
         text(&mut out, 4, "name", &s.name);
@@ -259,7 +266,11 @@ fn task(out: &mut String, indent: usize, t: &Task) {
     let _ = writeln!(
         out,
         "{pad}  kind: {}",
-        if t.kind == TaskKind::Oversee { "oversee" } else { "operate" }
+        if t.kind == TaskKind::Oversee {
+            "oversee"
+        } else {
+            "operate"
+        }
     );
     terms(out, inner, &t.terms);
 }
@@ -324,7 +335,13 @@ pub fn allocations_file(service: &str, cells: &[Allocation]) -> String {
 pub fn allocations_path(service: &str) -> String {
     let safe: String = service
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     format!("{ALLOCATIONS_DIR}/{safe}.yaml")
 }
@@ -356,8 +373,14 @@ pub fn model_files(m: &Model) -> Vec<(String, String)> {
 /// Files of an existing directory that `files` does not name are kept (catalogues, a README,
 /// `.git`), except `allocations/`, which is replaced as a whole by the allocation files given.
 pub fn write_dir(dir: &Path, files: &[(String, String)]) -> std::io::Result<()> {
-    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "model".into());
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "model".into());
     let tmp = parent.join(format!(".{name}.demarc-tmp-{}", std::process::id()));
     if tmp.exists() {
         std::fs::remove_dir_all(&tmp)?;
