@@ -232,7 +232,14 @@ fn check_cell(
         _ => {}
     }
 
-    if cell.operators.is_empty() {
+    // A supplier or customer row of a service whose provider or customer is unknown has no
+    // operator either; the unknown reference already says why.
+    let owner_unknown = match status {
+        Status::Supplier => view.provider(s).is_none(),
+        Status::Customer => view.consumer(s).is_none(),
+        _ => false,
+    };
+    if cell.operators.is_empty() && !owner_unknown {
         let message = match status {
             Status::Undecided => format!("nobody has been given {}", cx.what()),
             _ => format!(
@@ -276,7 +283,7 @@ fn check_cell(
                 entry.allocation.status.as_str(),
             ),
             format!(
-                "Check with the supplier; if the allocation is really meant, record why in a `note`. Otherwise set status to {}.",
+                "Check with the supplier. If the allocation is really meant, record why in a `note` for reviewers (the warning stays, so the choice is looked at again at each review); otherwise set status to {}.",
                 entry.allocation.status.as_str()
             ),
         ));
@@ -507,6 +514,29 @@ fn check_commitments(cx: &Ctx<'_, '_>, alloc: &Allocation, today: Date, out: &mu
     // Only the customer's own suppliers owe it evidence and contracts: a service used by a
     // supplier (a platform under its product) is covered by that supplier's commitments.
     let direct = view.customer.is_some() && view.consumer(cx.s) == view.customer;
+    // Terms written on the row itself belong to the party its status names (that party's
+    // implied commitment carries them); on a shared or inherited row they describe the
+    // provider's part.
+    let row_terms_are_providers = !matches!(alloc.status, Status::Customer | Status::Supplier);
+    if row_terms_are_providers {
+        for e in &alloc.terms.evidence {
+            if let Some(on) = expired(e, today) {
+                let mut f = cx.finding(
+                    Code::EvidenceExpired,
+                    format!(
+                        "the evidence \"{}\" for {} expired on {on}",
+                        e.description,
+                        cx.what()
+                    ),
+                    "Ask the provider for current evidence and record its new expiry date.".into(),
+                );
+                if let Some(p) = view.provider(cx.s) {
+                    f = f.party(&view.party(p).id);
+                }
+                out.push(f);
+            }
+        }
+    }
     for c in commitments(view, cx.s, alloc) {
         let is_provider = Some(c.owner) == view.provider(cx.s);
         for e in &c.terms.evidence {
@@ -531,14 +561,18 @@ fn check_commitments(cx: &Ctx<'_, '_>, alloc: &Allocation, today: Date, out: &mu
         }
         let owner = view.party(c.owner);
         let has_evidence = !c.terms.evidence.is_empty()
-            || !alloc.terms.evidence.is_empty()
+            || (is_provider && row_terms_are_providers && !alloc.terms.evidence.is_empty())
             || (is_provider && !service.evidence.is_empty());
         if c.kind == TaskKind::Operate && !has_evidence {
             out.push(
                 cx.finding(
                     Code::EvidenceMissing,
                     format!("{} does {} but nothing is named to prove it", owner.name, cx.what()),
-                    "Name the evidence (a report, certificate, scan or attestation) under `evidence`, on the task or on the service.".into(),
+                    if is_provider {
+                        "Name the evidence (a report, certificate, scan or attestation) under `evidence`, on the task or on the service.".into()
+                    } else {
+                        "Name the evidence (a report, certificate, scan or attestation) under `evidence` on this task: the service's evidence covers only its provider.".into()
+                    },
                 )
                 .party(&owner.id)
                 .at(c.loc),

@@ -210,7 +210,7 @@ impl<'m> View<'m> {
             findings,
         };
 
-        view.customer = view.lookup_party(&model.customer, "the model's customer");
+        view.customer = view.lookup_party(&model.customer, "the model's customer", None);
         for party in &model.parties {
             for person in &party.people {
                 if let Some(role) = &person.role
@@ -224,9 +224,9 @@ impl<'m> View<'m> {
             }
         }
         for service in &model.services {
-            let provider = view.lookup_party(&service.provider, "a provider");
+            let provider = view.lookup_party(&service.provider, "the provider", Some(&service.id));
             let consumer = match &service.customer {
-                Some(c) => view.lookup_party(c, "a service's customer"),
+                Some(c) => view.lookup_party(c, "the service's customer", Some(&service.id)),
                 None => view.customer,
             };
             view.providers.push(provider);
@@ -257,12 +257,13 @@ impl<'m> View<'m> {
         view
     }
 
-    fn lookup_party(&mut self, r: &Ref, what: &str) -> Option<PartyIx> {
+    fn lookup_party(&mut self, r: &Ref, what: &str, service: Option<&str>) -> Option<PartyIx> {
         let found = self.party_ix.get(r.id.as_str()).copied();
         if found.is_none() {
             let near = nearest(&r.id, self.party_ix.keys().copied());
-            self.findings
-                .push(unknown(r, "party", &format!("(named as {what})"), near));
+            let mut f = unknown(r, "party", &format!("(named as {what})"), near);
+            f.service = service.map(str::to_owned);
+            self.findings.push(f);
         }
         found
     }
@@ -277,71 +278,104 @@ impl<'m> View<'m> {
         found
     }
 
-    /// Mark services that take part in loops of built-on edges, and record each loop once.
+    /// Find every loop of built-on edges: each strongly connected component of the built-on
+    /// graph with more than one service, or with a service built on itself. Each loop is
+    /// recorded and reported once, whatever the order of the edges.
     fn find_cycles(&mut self) {
         let n = self.model.services.len();
-        // Kahn's algorithm over "built on" edges: what is left over sits on or behind a loop.
-        let mut dependants: Vec<Vec<u32>> = vec![Vec::new(); n];
-        let mut pending: Vec<usize> = vec![0; n];
-        for (s, ups) in self.built_on.iter().enumerate() {
-            pending[s] = ups.len();
-            for &u in ups {
-                dependants[u as usize].push(s as u32);
-            }
-        }
-        let mut ready: Vec<u32> = (0..n as u32)
-            .filter(|&s| pending[s as usize] == 0)
-            .collect();
-        let mut done = vec![false; n];
-        while let Some(s) = ready.pop() {
-            done[s as usize] = true;
-            for &d in &dependants[s as usize] {
-                pending[d as usize] -= 1;
-                if pending[d as usize] == 0 {
-                    ready.push(d);
-                }
-            }
-        }
-        // Walk from each leftover service along leftover edges until a service repeats: that
-        // closes a loop.
-        let mut seen_loop = vec![false; n];
-        for start in 0..n {
-            if done[start] || seen_loop[start] {
+        // Tarjan's algorithm, iterative (a long chain must not overflow the stack).
+        let mut index = vec![u32::MAX; n];
+        let mut low = vec![0u32; n];
+        let mut on_stack = vec![false; n];
+        let mut stack: Vec<u32> = Vec::new();
+        let mut next_index = 0u32;
+        let mut components: Vec<Vec<u32>> = Vec::new();
+        for root in 0..n as u32 {
+            if index[root as usize] != u32::MAX {
                 continue;
             }
-            let mut path: Vec<u32> = Vec::new();
-            let mut pos: HashMap<u32, usize> = HashMap::new();
-            let mut cur = start as u32;
-            loop {
-                if let Some(&at) = pos.get(&cur) {
-                    let cycle: Vec<u32> = path[at..].to_vec();
-                    if cycle.iter().all(|&c| !seen_loop[c as usize]) {
-                        for &c in &cycle {
-                            seen_loop[c as usize] = true;
-                        }
-                        self.report_cycle(&cycle);
-                        self.cycles.push(cycle);
+            let mut work: Vec<(u32, usize)> = vec![(root, 0)];
+            while let Some(&mut (v, ref mut edge)) = work.last_mut() {
+                let vi = v as usize;
+                if *edge == 0 && index[vi] == u32::MAX {
+                    index[vi] = next_index;
+                    low[vi] = next_index;
+                    next_index += 1;
+                    stack.push(v);
+                    on_stack[vi] = true;
+                }
+                if let Some(&w) = self.built_on[vi].get(*edge) {
+                    *edge += 1;
+                    let wi = w as usize;
+                    if index[wi] == u32::MAX {
+                        work.push((w, 0));
+                    } else if on_stack[wi] {
+                        low[vi] = low[vi].min(index[wi]);
                     }
-                    break;
+                    continue;
                 }
-                if seen_loop[cur as usize] {
-                    break;
+                work.pop();
+                if let Some(&(parent, _)) = work.last() {
+                    low[parent as usize] = low[parent as usize].min(low[vi]);
                 }
-                pos.insert(cur, path.len());
-                path.push(cur);
-                let next = self.built_on[cur as usize]
-                    .iter()
-                    .copied()
-                    .find(|&u| !done[u as usize]);
-                match next {
-                    Some(u) => cur = u,
-                    None => break,
+                if low[vi] == index[vi] {
+                    let mut component = Vec::new();
+                    while let Some(w) = stack.pop() {
+                        on_stack[w as usize] = false;
+                        component.push(w);
+                        if w == v {
+                            break;
+                        }
+                    }
+                    let looped = component.len() > 1 || self.built_on[vi].contains(&v);
+                    if looped {
+                        component.sort_unstable();
+                        components.push(component);
+                    }
                 }
             }
         }
-        for (s, d) in done.iter().enumerate() {
-            self.in_cycle[s] = !d;
+        components.sort();
+        for component in components {
+            for &s in &component {
+                self.in_cycle[s as usize] = true;
+            }
+            let path = self.loop_path(&component);
+            self.report_cycle(&path);
+            self.cycles.push(component);
         }
+    }
+
+    /// A shortest way round a loop, from its first service back to it (for the message).
+    fn loop_path(&self, component: &[u32]) -> Vec<u32> {
+        let start = component[0];
+        let mut came_from: HashMap<u32, u32> = HashMap::new();
+        let mut queue = std::collections::VecDeque::from([start]);
+        while let Some(v) = queue.pop_front() {
+            let mut next: Vec<u32> = self.built_on[v as usize]
+                .iter()
+                .copied()
+                .filter(|w| component.binary_search(w).is_ok())
+                .collect();
+            next.sort_unstable();
+            for w in next {
+                if w == start {
+                    let mut path = vec![v];
+                    let mut at = v;
+                    while at != start {
+                        at = came_from[&at];
+                        path.push(at);
+                    }
+                    path.reverse();
+                    return path;
+                }
+                if let std::collections::hash_map::Entry::Vacant(e) = came_from.entry(w) {
+                    e.insert(v);
+                    queue.push_back(w);
+                }
+            }
+        }
+        component.to_vec()
     }
 
     fn report_cycle(&mut self, cycle: &[u32]) {
@@ -621,12 +655,22 @@ impl<'m> View<'m> {
                     .responsibility(self.resps[resp].1.id.as_str()),
             );
         }
-        // Explicit task roles must be roles of the task's owner.
+        // Explicit task roles must be roles of the task's owner; a contest names a party.
         for group in &self.model.allocations {
             let Some(&s) = self.service_ix.get(group.service.id.as_str()) else {
                 continue;
             };
             for alloc in &group.cells {
+                if let Some(c) = &alloc.contested
+                    && !self.party_ix.contains_key(c.by.id.as_str())
+                {
+                    let near = nearest(&c.by.id, self.party_ix.keys().copied());
+                    self.findings.push(
+                        unknown(&c.by, "party", "(named as contesting a row)", near)
+                            .service(&group.service.id)
+                            .responsibility(&alloc.responsibility.id),
+                    );
+                }
                 for task in &alloc.tasks {
                     let Some(role) = &task.role else { continue };
                     let Some(p) = task.owners.first().and_then(|o| self.owner_party(s, o)) else {
