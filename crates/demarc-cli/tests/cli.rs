@@ -520,9 +520,6 @@ fn unknown_catalogue_name_is_reported() {
 }
 
 #[test]
-#[ignore = "bug: an unknown catalogue name is reported without line and column \
-            (crates/demarc-formats/src/yaml/mod.rs:244-250 uses LoadError::file because \
-            raw::ModelFile.catalogues is Vec<String>, not spanned)"]
 fn unknown_catalogue_name_has_its_place() {
     let (_t, dir) = breakable("catalogue-place");
     edit(&dir.join("demarc.yaml"), "  - catalogue.yaml", "  - twtt");
@@ -545,8 +542,6 @@ fn non_utf8_file_is_reported() {
 }
 
 #[test]
-#[ignore = "bug: a non-UTF-8 file is reported with a byte offset, not line:column \
-            (crates/demarc-formats/src/yaml/mod.rs:160 formats `utf8_error().valid_up_to()`)"]
 fn non_utf8_file_has_its_place() {
     let (_t, dir) = breakable("utf8-place");
     std::fs::write(
@@ -556,6 +551,37 @@ fn non_utf8_file_has_its_place() {
     .unwrap();
     let run = demarc(&["check", s(&dir)]);
     assert_invalid_at(&run, "parties.yaml", &["parties.yaml:3:14", "UTF-8"]);
+}
+
+#[test]
+fn ids_that_cannot_travel_are_refused_where_they_are_defined() {
+    let (_t, dir) = breakable("id-rule");
+    edit(
+        &dir.join("parties.yaml"),
+        "- id: hope",
+        "- id: \"hope, charity\"",
+    );
+    let run = demarc(&["check", s(&dir)]);
+    assert_invalid_at(
+        &run,
+        "parties.yaml",
+        &["parties.yaml:", "\"hope, charity\"", "hope-charity"],
+    );
+}
+
+#[test]
+fn duplicate_keys_are_explained_for_people() {
+    let (_t, dir) = breakable("dup-key");
+    let text = std::fs::read_to_string(dir.join("demarc.yaml")).unwrap();
+    std::fs::write(dir.join("demarc.yaml"), format!("{text}name: again\n")).unwrap();
+    let run = demarc(&["check", s(&dir)]);
+    run.expect(2);
+    assert!(
+        run.stderr.contains("duplicate mapping key: name"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("DuplicateKeyPolicy"), "{}", run.stderr);
 }
 
 #[test]

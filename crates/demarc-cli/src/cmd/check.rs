@@ -63,11 +63,17 @@ pub fn run(args: &CheckArgs, today: Date) -> Result<Outcome> {
         )?,
         ReportFormat::Text => print_text(&args.dir, &view, &findings, errors, warnings),
     }
-    Ok(if errors > 0 || (args.strict && warnings > 0) {
+    let outcome = if errors > 0 || (args.strict && warnings > 0) {
         Outcome::Findings
     } else {
         Outcome::Ok
-    })
+    };
+    // The process ends here: freeing millions of cells one by one would only add time
+    // (0.2 s of 1.4 s on a 2-million-cell model), so leave the memory to the operating system.
+    std::mem::forget(findings);
+    std::mem::forget(view);
+    std::mem::forget(model);
+    Ok(outcome)
 }
 
 fn finding_json(dir: &Path, model: &Model, f: &Finding) -> serde_json::Value {

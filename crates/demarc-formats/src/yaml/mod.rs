@@ -66,10 +66,10 @@ impl LoadError {
         let plain = err.render_with_options(serde_saphyr::render_options! {
             snippets: serde_saphyr::SnippetMode::Off,
         });
-        let message = strip_location(&plain);
-        let snippet = err.render_with_options(serde_saphyr::render_options! {
+        let message = for_people(&strip_location(&plain));
+        let snippet = for_people(&err.render_with_options(serde_saphyr::render_options! {
             source_name: Some(file),
-        });
+        }));
         LoadError {
             file: file.to_owned(),
             line: loc.map(|l| l.line() as u32).filter(|&l| l > 0),
@@ -94,6 +94,77 @@ fn strip_location(s: &str) -> String {
         return strip_at_suffix(msg).to_owned();
     }
     strip_at_suffix(s).to_owned()
+}
+
+/// Whether an id can be used everywhere ids go (file names, CSV cells, flow lists, URLs):
+/// letters and digits, with `-`, `_`, `.` or `:` between them.
+pub fn valid_id(id: &str) -> bool {
+    let mut chars = id.chars();
+    chars.next().is_some_and(char::is_alphanumeric)
+        && chars.all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
+}
+
+/// Every id a model defines that breaks the rule of [`valid_id`], where it is defined.
+fn id_errors(model: &Model) -> Vec<LoadError> {
+    let mut out = Vec::new();
+    let mut check = |what: &str, id: &str, loc: Option<Loc>| {
+        if valid_id(id) {
+            return;
+        }
+        let file = model.file_name(loc).unwrap_or(MODEL_FILE).to_owned();
+        let suggestion = crate::init::slug(id);
+        out.push(LoadError {
+            file,
+            line: loc.map(|l| l.line),
+            column: loc.map(|l| l.column),
+            message: format!(
+                "the {what} id \"{id}\" may use only letters, digits and - _ . : and must start with a letter or digit (for example \"{suggestion}\"); the name can say anything"
+            ),
+            snippet: None,
+        });
+    };
+    for p in &model.parties {
+        check("party", &p.id, p.loc);
+        for r in &p.roles {
+            check("role", &r.id, r.loc);
+        }
+    }
+    for s in &model.services {
+        check("service", &s.id, s.loc);
+    }
+    for a in &model.catalogue.areas {
+        check("area", &a.id, a.loc);
+        for r in &a.responsibilities {
+            check("responsibility", &r.id, r.loc);
+        }
+    }
+    for p in &model.catalogue.presets {
+        check("preset", &p.id, p.loc);
+    }
+    out
+}
+
+/// serde-saphyr's messages, where they speak to programmers, said for people.
+fn for_people(message: &str) -> String {
+    message.replace(
+        ", set DuplicateKeyPolicy in Options if acceptable",
+        " (each key may appear only once in a map)",
+    )
+}
+
+/// A file that is not UTF-8, with the line and column of its first bad byte.
+fn not_utf8(file: &str, bytes: &[u8], valid_up_to: usize) -> LoadError {
+    let good = &bytes[..valid_up_to.min(bytes.len())];
+    let line = good.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+    let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&good[line_start..]).chars().count() as u32 + 1;
+    LoadError {
+        file: file.to_owned(),
+        line: Some(line),
+        column: Some(column),
+        message: "is not UTF-8 text: save it as UTF-8 (this byte is not)".to_owned(),
+        snippet: None,
+    }
 }
 
 /// Custom messages come back with " at line L, column C" appended.
@@ -162,15 +233,8 @@ pub fn read_dir(dir: &Path) -> Result<ModelFiles, LoadError> {
         |files: &mut Vec<(String, String)>, rel: &str, path: &Path| -> Result<(), LoadError> {
             let bytes = std::fs::read(path)
                 .map_err(|e| LoadError::file(rel, format!("cannot be read: {e}")))?;
-            let text = String::from_utf8(bytes).map_err(|e| {
-                LoadError::file(
-                    rel,
-                    format!(
-                        "is not UTF-8 text (invalid byte at offset {})",
-                        e.utf8_error().valid_up_to()
-                    ),
-                )
-            })?;
+            let text = String::from_utf8(bytes)
+                .map_err(|e| not_utf8(rel, e.as_bytes(), e.utf8_error().valid_up_to()))?;
             files.push((rel.to_owned(), text));
             Ok(())
         };
@@ -202,7 +266,12 @@ pub fn read_dir(dir: &Path) -> Result<ModelFiles, LoadError> {
     // Catalogue files named by path in demarc.yaml.
     let model_text = files[0].1.clone();
     if let Ok(mf) = serde_saphyr::from_str::<raw::ModelFile>(&model_text) {
-        for c in mf.catalogues.iter().filter(|c| builtin::get(c).is_none()) {
+        for c in mf
+            .catalogues
+            .iter()
+            .map(|c| &c.value)
+            .filter(|c| builtin::get(c).is_none())
+        {
             let p = dir.join(c);
             if p.is_file() {
                 read(&mut files, c, &p)?;
@@ -239,6 +308,7 @@ pub fn parse(files: &ModelFiles) -> Result<Model, Vec<LoadError>> {
     };
 
     model.files.push(MODEL_FILE.to_owned());
+    let mut catalogue_refs: Vec<Ref> = Vec::new();
     match from_yaml::<raw::ModelFile>(MODEL_FILE, model_text) {
         Ok(mf) => {
             model.name = mf.name;
@@ -251,21 +321,36 @@ pub fn parse(files: &ModelFiles) -> Result<Model, Vec<LoadError>> {
                     loc: Some(conv.loc(&review)),
                 };
             }
-            model.catalogues = mf.catalogues;
+            catalogue_refs = mf.catalogues.iter().map(|c| conv.r(c)).collect();
+            model.catalogues = mf.catalogues.into_iter().map(|c| c.value).collect();
         }
         Err(e) => errors.push(e),
     }
 
-    for name in model.catalogues.clone() {
+    for r in catalogue_refs {
+        let name = r.id;
         let (file_name, text) = match builtin::get(&name) {
             Some(text) => (format!("builtin:{name}"), text),
             None => match files.get(&name) {
                 Some(text) => (name.clone(), text),
                 None => {
-                    errors.push(LoadError::file(
+                    let local = files
+                        .files
+                        .iter()
+                        .map(|(n, _)| n.as_str())
+                        .filter(|n| !n.starts_with("allocations/"));
+                    let near = demarc_core::finding::nearest(
+                        &name,
+                        builtin::names().into_iter().chain(local),
+                    );
+                    let hint = near
+                        .map(|n| format!("; did you mean \"{n}\"?"))
+                        .unwrap_or_default();
+                    errors.push(LoadError::at(
                         MODEL_FILE,
+                        r.loc.unwrap_or_default(),
                         format!(
-                            "catalogue \"{name}\" is neither a built-in catalogue ({}) nor a file in the model directory",
+                            "catalogue \"{name}\" is neither a built-in catalogue ({}) nor a file in the model directory{hint}",
                             builtin::names().join(", ")
                         ),
                     ));
@@ -318,6 +403,9 @@ pub fn parse(files: &ModelFiles) -> Result<Model, Vec<LoadError>> {
         }
     }
     errors.extend(conv.errors);
+    if errors.is_empty() {
+        errors.extend(id_errors(&model));
+    }
     if errors.is_empty() {
         Ok(model)
     } else {

@@ -24,7 +24,8 @@ pub struct ModelFile {
     /// Catalogues of responsibilities to use: built-in names (`demarc catalog list`) or paths
     /// of catalogue files relative to this directory.
     #[serde(default)]
-    pub catalogues: Vec<String>,
+    #[schemars(with = "Vec<String>")]
+    pub catalogues: Vec<Spanned<String>>,
     /// A label for this version of the model, e.g. the one the contract refers to.
     #[serde(default)]
     pub version: Option<String>,
