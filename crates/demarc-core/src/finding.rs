@@ -133,6 +133,13 @@ impl Finding {
     }
 }
 
+/// `; did you mean "x"?` for the id nearest to `wanted`, or nothing when none is near.
+pub fn did_you_mean<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    nearest(wanted, candidates)
+        .map(|n| format!("; did you mean \"{n}\"?"))
+        .unwrap_or_default()
+}
+
 /// The id among `candidates` nearest to `wanted`, if any is near enough to be a likely typo.
 pub fn nearest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let mut best: Option<(f64, &str)> = None;

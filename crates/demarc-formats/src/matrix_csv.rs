@@ -5,7 +5,7 @@
 //! fills and those nobody has decided, so the sheet shows the whole matrix; the `origin`
 //! column says which is which, and reading keeps preset cells implicit when they are unchanged.
 
-use demarc_core::finding::nearest;
+use demarc_core::finding::did_you_mean;
 use demarc_core::model::{Allocation, Contest, Evidence, Ref, ServiceAllocations, Task, Terms};
 use demarc_core::report::MatrixFilter;
 use demarc_core::view::{Origin, RespIx, ServiceIx};
@@ -263,14 +263,10 @@ pub fn read(model: &Model, text: &str) -> Result<Vec<ServiceAllocations>, Vec<Cs
     }
     for h in &header {
         if !COLUMNS.contains(&h.as_str()) {
-            let near = nearest(h, COLUMNS);
             errors.push(CsvError {
                 line: 1,
                 column: None,
-                message: match near {
-                    Some(n) => format!("unknown column \"{h}\"; did you mean \"{n}\"?"),
-                    None => format!("unknown column \"{h}\""),
-                },
+                message: format!("unknown column \"{h}\"{}", did_you_mean(h, COLUMNS)),
             });
         }
     }
@@ -317,29 +313,25 @@ pub fn read(model: &Model, text: &str) -> Result<Vec<ServiceAllocations>, Vec<Cs
 
         let sid = get(0).trim();
         let Some(s) = view.service_index(sid) else {
-            let near = nearest(sid, model.services.iter().map(|s| s.id.as_str()));
             err(
                 "service",
                 format!(
                     "there is no service \"{sid}\" in the model{}",
-                    near.map(|n| format!("; did you mean \"{n}\"?"))
-                        .unwrap_or_default()
+                    did_you_mean(sid, model.services.iter().map(|s| s.id.as_str()))
                 ),
             );
             continue;
         };
         let rid = get(1).trim();
         let Some(r) = view.responsibility_index(rid) else {
-            let near = nearest(
-                rid,
-                view.responsibilities().iter().map(|(_, r)| r.id.as_str()),
-            );
             err(
                 "responsibility",
                 format!(
                     "there is no responsibility \"{rid}\" in the model's catalogues{}",
-                    near.map(|n| format!("; did you mean \"{n}\"?"))
-                        .unwrap_or_default()
+                    did_you_mean(
+                        rid,
+                        view.responsibilities().iter().map(|(_, r)| r.id.as_str())
+                    )
                 ),
             );
             continue;

@@ -339,13 +339,10 @@ pub fn parse(files: &ModelFiles) -> Result<Model, Vec<LoadError>> {
                         .iter()
                         .map(|(n, _)| n.as_str())
                         .filter(|n| !n.starts_with("allocations/"));
-                    let near = demarc_core::finding::nearest(
+                    let hint = demarc_core::finding::did_you_mean(
                         &name,
                         builtin::names().into_iter().chain(local),
                     );
-                    let hint = near
-                        .map(|n| format!("; did you mean \"{n}\"?"))
-                        .unwrap_or_default();
                     errors.push(LoadError::at(
                         MODEL_FILE,
                         r.loc.unwrap_or_default(),
