@@ -10,12 +10,12 @@ pub mod write;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use demarc_core::Layer;
 use demarc_core::model::{
     Allocation, Area, Catalogue, CatalogueInfo, Contest, Evidence, Loc, Model, Party, Person,
     Preset, PresetEntry, Ref, Responsibility, Review, Role, Service, ServiceAllocations,
     SuggestedTask, Task, Terms,
 };
-use demarc_core::{Layer, Status};
 use serde::de::DeserializeOwned;
 use serde_saphyr::Spanned;
 
@@ -726,11 +726,6 @@ fn evidence(list: EvidenceList) -> Vec<Evidence> {
         .collect()
 }
 
-/// Statuses in the order the writer and documents list them.
-pub fn status_names() -> Vec<&'static str> {
-    Status::ALL.iter().map(|s| s.as_str()).collect()
-}
-
 /// A quick reader for allocation files in the plain block layout that [`write`] produces and
 /// that people keep by hand: block maps and sequences, one scalar per line (plain, or quoted
 /// with JSON-style escapes), comments. Allocation files are most of the bytes of a large model,
@@ -1272,7 +1267,7 @@ mod fast_tests {
     //! The quick allocation reader must agree with the general one on every file it accepts,
     //! locations included (`Loc` compares equal to any other, so compare the debug text).
     use super::*;
-    use demarc_core::TaskKind;
+    use demarc_core::{Status, TaskKind};
 
     fn slow(text: &str) -> Option<ServiceAllocations> {
         let af: raw::AllocationsFile = from_yaml("t.yaml", text).ok()?;
