@@ -29,6 +29,7 @@ pub enum ChangeKind {
     Contested,
     ContestResolved,
     NoteChanged,
+    ImplementationChanged,
     NewGap,
     GapClosed,
 }
@@ -228,8 +229,13 @@ fn task_key(view: &View<'_>, s: ServiceIx, t: &Task) -> String {
                 .map_or_else(|| o.id.clone(), |p| view.party(p).id.clone())
         })
         .collect();
+    let statement = t
+        .statement
+        .as_deref()
+        .map(|st| format!(" [{st}]"))
+        .unwrap_or_default();
     format!(
-        "{} {}: {}",
+        "{} {}{statement}: {}",
         owners.join("+"),
         t.kind.as_str(),
         t.terms.description.as_deref().unwrap_or("")
@@ -399,6 +405,23 @@ fn diff_cell(
             out.push(c);
         }
         _ => {}
+    }
+    if oa.implementation != na.implementation {
+        let label = |i: Option<crate::model::Implementation>| {
+            i.map_or("not recorded", crate::model::Implementation::label)
+        };
+        out.push(cell_change(
+            new,
+            s,
+            r,
+            ChangeKind::ImplementationChanged,
+            format!(
+                "{what}: implementation {} → {}",
+                label(oa.implementation),
+                label(na.implementation)
+            ),
+            false,
+        ));
     }
     if oa.note != na.note || oa.review_by != na.review_by {
         out.push(cell_change(

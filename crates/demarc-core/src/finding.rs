@@ -69,6 +69,34 @@ codes! {
     ReviewOverdue => "review-overdue", Warning, "A review date has passed";
     PresetConflict => "preset-conflict", Warning, "An allocation contradicts what is expected for this kind of service";
     Contested => "contested", Error, "A party disputes this row";
+    OscalSchema => "oscal-schema", Error, "An OSCAL document does not follow the OSCAL JSON Schema";
+    OscalUnresolvedUuid => "oscal-unresolved-uuid", Error, "An OSCAL reference points at nothing where it must resolve";
+    OscalResponsibilityUnmet => "oscal-responsibility-unmet", Error, "An upstream customer responsibility is neither satisfied nor passed on";
+    OscalControlMissing => "oscal-control-missing", Error, "A control of the baseline has no implemented requirement";
+    OscalStatusWithoutRemarks => "oscal-status-without-remarks", Warning, "A control not fully implemented does not say why";
+}
+
+impl Code {
+    /// Codes about OSCAL documents (`demarc oscal validate`), not about a model: `check` on
+    /// a model never gives them.
+    pub fn is_about_documents(self) -> bool {
+        matches!(
+            self,
+            Code::OscalSchema
+                | Code::OscalUnresolvedUuid
+                | Code::OscalResponsibilityUnmet
+                | Code::OscalControlMissing
+                | Code::OscalStatusWithoutRemarks
+        )
+    }
+
+    /// The codes `check` gives on a model.
+    pub fn model_codes() -> impl Iterator<Item = Code> {
+        Code::ALL
+            .iter()
+            .copied()
+            .filter(|c| !c.is_about_documents())
+    }
 }
 
 impl fmt::Display for Code {
@@ -97,6 +125,10 @@ pub struct Finding {
     pub party: Option<String>,
     /// Where in the model files it was written, when it was.
     pub loc: Option<Loc>,
+    /// For findings about a document rather than the model (an OSCAL file): its name.
+    pub document: Option<String>,
+    /// And the JSON pointer (RFC 6901) of the place in it.
+    pub pointer: Option<String>,
 }
 
 impl Finding {
@@ -110,7 +142,16 @@ impl Finding {
             responsibility: None,
             party: None,
             loc: None,
+            document: None,
+            pointer: None,
         }
+    }
+
+    /// The finding is about this place in a document (not a model file).
+    pub fn in_document(mut self, file: &str, pointer: &str) -> Finding {
+        self.document = Some(file.to_owned());
+        self.pointer = Some(pointer.to_owned());
+        self
     }
 
     pub fn service(mut self, id: &str) -> Finding {

@@ -261,7 +261,16 @@ pub struct Responsibility {
     /// Framework name (`nist-800-53`, `cyber-essentials`, `ccm`, ...) to ids in it.
     pub mappings: BTreeMap<String, Vec<String>>,
     pub suggested_tasks: Vec<SuggestedTask>,
+    /// The parts of its statement (an OSCAL control's `ac-2_smt.a`), so a task can cover one.
+    pub statements: Vec<Statement>,
     pub loc: Option<Loc>,
+}
+
+/// One part of a responsibility's statement, which a task may cover on its own.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Statement {
+    pub id: String,
+    pub text: String,
 }
 
 /// A task a catalogue suggests when a responsibility is split.
@@ -579,8 +588,55 @@ pub struct Allocation {
     pub contested: Option<Contest>,
     /// When this row must next be reviewed.
     pub review_by: Option<Date>,
+    /// How far the work is in place, when that is known and not simply done (as an OSCAL
+    /// system security plan records it).
+    pub implementation: Option<Implementation>,
     pub note: Option<String>,
     pub loc: Option<Loc>,
+}
+
+/// How far the agreed work is in place (OSCAL's `implementation-status`, without
+/// `not-applicable`, which is a status of its own here).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Implementation {
+    Implemented,
+    Partial,
+    Planned,
+    Alternative,
+}
+
+impl Implementation {
+    pub const ALL: [Implementation; 4] = [
+        Implementation::Implemented,
+        Implementation::Partial,
+        Implementation::Planned,
+        Implementation::Alternative,
+    ];
+
+    /// The name in model files, which is also OSCAL's.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Implementation::Implemented => "implemented",
+            Implementation::Partial => "partial",
+            Implementation::Planned => "planned",
+            Implementation::Alternative => "alternative",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Implementation::Implemented => "In place",
+            Implementation::Partial => "Partly in place",
+            Implementation::Planned => "Planned",
+            Implementation::Alternative => "Met another way",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Implementation> {
+        Implementation::ALL
+            .into_iter()
+            .find(|i| i.as_str() == s.trim())
+    }
 }
 
 /// What a task commits its owner to.
@@ -635,6 +691,8 @@ pub struct Task {
     pub owners: Vec<Ref>,
     pub role: Option<Ref>,
     pub kind: TaskKind,
+    /// The part of the responsibility's statement this task covers (`None`: all of it).
+    pub statement: Option<String>,
     pub terms: Terms,
     pub loc: Option<Loc>,
 }

@@ -671,7 +671,26 @@ impl<'m> View<'m> {
                             .responsibility(&alloc.responsibility.id),
                     );
                 }
+                let resp = self
+                    .resp_ix
+                    .get(alloc.responsibility.id.as_str())
+                    .map(|&r| self.resps[r as usize].1);
                 for task in &alloc.tasks {
+                    // A task's statement must be a part of the responsibility's statement.
+                    if let (Some(st), Some(resp)) = (&task.statement, resp)
+                        && !resp.statements.iter().any(|x| &x.id == st)
+                    {
+                        let near = nearest(st, resp.statements.iter().map(|x| x.id.as_str()));
+                        let r = Ref {
+                            id: st.clone(),
+                            loc: task.loc,
+                        };
+                        self.findings.push(
+                            unknown(&r, "statement", &format!("in {}", resp.id), near)
+                                .service(&group.service.id)
+                                .responsibility(&alloc.responsibility.id),
+                        );
+                    }
                     let Some(role) = &task.role else { continue };
                     let Some(p) = task.owners.first().and_then(|o| self.owner_party(s, o)) else {
                         continue;

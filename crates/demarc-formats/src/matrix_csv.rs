@@ -6,13 +6,15 @@
 //! column says which is which, and reading keeps preset cells implicit when they are unchanged.
 
 use demarc_core::finding::did_you_mean;
-use demarc_core::model::{Allocation, Contest, Evidence, Ref, ServiceAllocations, Task, Terms};
+use demarc_core::model::{
+    Allocation, Contest, Evidence, Implementation, Ref, ServiceAllocations, Task, Terms,
+};
 use demarc_core::report::MatrixFilter;
 use demarc_core::view::{Origin, RespIx, ServiceIx};
 use demarc_core::{Date, Model, Status, TaskKind, View};
 
 /// The columns, in order.
-pub const COLUMNS: [&str; 20] = [
+pub const COLUMNS: [&str; 22] = [
     "service",
     "responsibility",
     "status",
@@ -33,6 +35,8 @@ pub const COLUMNS: [&str; 20] = [
     "note",
     "origin",
     "responsibility_title",
+    "implementation",
+    "statement",
 ];
 
 /// An error in a CSV file: the line, the column and what was expected.
@@ -183,6 +187,10 @@ pub fn write(view: &View<'_>, filter: MatrixFilter) -> Result<String, csv::Error
                 opt(&a.note),
                 origin.to_owned(),
                 resp.title.clone(),
+                a.implementation
+                    .map(|i| i.as_str().to_owned())
+                    .unwrap_or_default(),
+                String::new(),
             ])?;
             for t in &a.tasks {
                 let [description, scope, frequency, sla, evidence, contract] = terms_cols(&t.terms);
@@ -211,6 +219,8 @@ pub fn write(view: &View<'_>, filter: MatrixFilter) -> Result<String, csv::Error
                     String::new(),
                     origin.to_owned(),
                     resp.title.clone(),
+                    String::new(),
+                    t.statement.clone().unwrap_or_default(),
                 ])?;
             }
         }
@@ -406,6 +416,27 @@ pub fn read(model: &Model, text: &str) -> Result<Vec<ServiceAllocations>, Vec<Cs
                     false
                 }
             };
+            let implementation = match get(20).trim() {
+                "" => None,
+                i => match Implementation::parse(i) {
+                    Some(i) => Some(i),
+                    None => {
+                        err(
+                            "implementation",
+                            format!(
+                                "unknown implementation status \"{i}\", expected implemented, partial, planned or alternative (or nothing)"
+                            ),
+                        );
+                        None
+                    }
+                },
+            };
+            if !get(21).trim().is_empty() {
+                err(
+                    "statement",
+                    "a statement belongs on a task row (with an owner), not on the cell row".into(),
+                );
+            }
             let a = Allocation {
                 responsibility: Ref::new(rid),
                 status,
@@ -415,6 +446,7 @@ pub fn read(model: &Model, text: &str) -> Result<Vec<ServiceAllocations>, Vec<Cs
                 tasks: Vec::new(),
                 contested,
                 review_by,
+                implementation,
                 note: opt(17),
                 loc: None,
             };
@@ -436,6 +468,12 @@ pub fn read(model: &Model, text: &str) -> Result<Vec<ServiceAllocations>, Vec<Cs
                 err(
                     "status",
                     "task rows leave status empty; the cell row above holds it".into(),
+                );
+            }
+            if !get(20).trim().is_empty() {
+                err(
+                    "implementation",
+                    "task rows leave implementation empty; the cell row above holds it".into(),
                 );
             }
             let Some(kind) = TaskKind::parse(if get(7).trim().is_empty() {
@@ -460,6 +498,7 @@ pub fn read(model: &Model, text: &str) -> Result<Vec<ServiceAllocations>, Vec<Cs
                     .collect(),
                 role: opt(6).map(Ref::new),
                 kind,
+                statement: opt(21),
                 terms,
                 loc: None,
             };

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use demarc_core::Layer;
 use demarc_core::model::{
     Allocation, Area, Catalogue, CatalogueInfo, Contest, Evidence, Loc, Model, Party, Person,
-    Preset, PresetEntry, Ref, Responsibility, Review, Role, Service, ServiceAllocations,
+    Preset, PresetEntry, Ref, Responsibility, Review, Role, Service, ServiceAllocations, Statement,
     SuggestedTask, Task, Terms,
 };
 use serde::de::DeserializeOwned;
@@ -533,6 +533,14 @@ fn parse_catalogue_with(
                             description: t.description,
                         })
                         .collect(),
+                    statements: r
+                        .statements
+                        .into_iter()
+                        .map(|s| Statement {
+                            id: s.id,
+                            text: s.text,
+                        })
+                        .collect(),
                 })
                 .collect(),
         });
@@ -692,6 +700,7 @@ impl Convert {
                             .collect(),
                         role: t.role.as_ref().map(|r| self.r(r)),
                         kind: t.kind.0,
+                        statement: t.statement,
                         terms: Terms {
                             description: t.description,
                             scope: t.scope,
@@ -709,6 +718,7 @@ impl Convert {
                 comment: c.comment,
             }),
             review_by: full.review_by.map(|d| d.0),
+            implementation: full.implementation.map(|i| i.0),
             note: full.note,
             loc: Some(loc),
         }
@@ -740,7 +750,7 @@ mod fast {
     use std::borrow::Cow;
 
     use demarc_core::model::{
-        Allocation, Contest, Evidence, Loc, Ref, ServiceAllocations, Task, Terms,
+        Allocation, Contest, Evidence, Implementation, Loc, Ref, ServiceAllocations, Task, Terms,
     };
     use demarc_core::{Date, Status, TaskKind};
 
@@ -1190,6 +1200,9 @@ mod fast {
                     });
                 }
                 ("review_by", Node::Scalar(s)) => a.review_by = Some(date(&s)?),
+                ("implementation", Node::Scalar(s)) => {
+                    a.implementation = Some(Implementation::parse(&string(&s)?)?)
+                }
                 ("note", Node::Scalar(s)) => a.note = Some(string(&s)?),
                 (key, v) => terms(&mut a.terms, key, v)?,
             }
@@ -1251,6 +1264,7 @@ mod fast {
                 ("owner", Node::Scalar(s)) => owner = Some(Ref::at(any_string(&s)?, loc(file, &s))),
                 ("role", Node::Scalar(s)) => t.role = Some(Ref::at(string(&s)?, loc(file, &s))),
                 ("kind", Node::Scalar(s)) => kind = Some(TaskKind::parse(&string(&s)?)?),
+                ("statement", Node::Scalar(s)) => t.statement = Some(string(&s)?),
                 (key, v) => terms(&mut t.terms, key, v)?,
             }
         }
@@ -1551,6 +1565,7 @@ responsibilities:
                     owners: vec![Ref::new(if t.is_empty() { "x" } else { t })],
                     role: owned(t).map(Ref::new),
                     kind: TaskKind::Oversee,
+                    statement: owned(t),
                     terms: Terms {
                         contract: owned(t),
                         ..Terms::default()

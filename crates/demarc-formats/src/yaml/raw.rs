@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 
+use demarc_core::model::Implementation;
 use demarc_core::{Date, Layer, ServiceModel, Status, TaskKind};
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
@@ -237,6 +238,17 @@ pub struct ResponsibilityRaw {
     pub mappings: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     pub suggested_tasks: Vec<SuggestedTaskRaw>,
+    /// The parts of its statement, each of which a task may cover on its own (an OSCAL
+    /// control's statement items, `ac-2_smt.a`).
+    #[serde(default)]
+    pub statements: Vec<StatementRaw>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatementRaw {
+    pub id: String,
+    pub text: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -307,6 +319,9 @@ pub struct CellFull {
     /// When this row must next be reviewed.
     #[serde(default)]
     pub review_by: Option<YDate>,
+    /// How far the work is in place: implemented, partial, planned or alternative.
+    #[serde(default)]
+    pub implementation: Option<ImplementationRaw>,
     #[serde(default)]
     pub note: Option<String>,
     /// Presets only: overriding this entry is almost always a mistake.
@@ -330,6 +345,10 @@ pub struct TaskRaw {
     /// `operate` does the work; `oversee` decides, approves or reviews.
     #[serde(default)]
     pub kind: TaskKindRaw,
+    /// The part of the responsibility's statement this task covers (an id from its
+    /// `statements`); left out, the task covers all of it.
+    #[serde(default)]
+    pub statement: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
     #[serde(default)]
@@ -414,6 +433,12 @@ macro_rules! word_enum {
 
 word_enum!(StatusRaw, Status, Status::Undecided, "status");
 word_enum!(LayerRaw, Layer, Layer::Governance, "layer");
+word_enum!(
+    ImplementationRaw,
+    Implementation,
+    Implementation::Implemented,
+    "implementation status"
+);
 word_enum!(
     ServiceModelRaw,
     ServiceModel,

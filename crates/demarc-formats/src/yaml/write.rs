@@ -5,8 +5,10 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use demarc_core::TaskKind;
-use demarc_core::model::{Allocation, Evidence, Model, Party, Service, Task, Terms};
+use demarc_core::model::{
+    Allocation, Area, CatalogueInfo, Evidence, Model, Party, Preset, Service, Task, Terms,
+};
+use demarc_core::{Layer, TaskKind};
 
 use super::{ALLOCATIONS_DIR, MODEL_FILE, PARTIES_FILE, SERVICES_FILE};
 
@@ -272,6 +274,9 @@ fn task(out: &mut String, indent: usize, t: &Task) {
             "operate"
         }
     );
+    if let Some(st) = &t.statement {
+        let _ = writeln!(out, "{pad}  statement: {}", scalar(st));
+    }
     terms(out, inner, &t.terms);
 }
 
@@ -285,6 +290,7 @@ pub fn allocation(out: &mut String, indent: usize, a: &Allocation) {
         && a.tasks.is_empty()
         && a.contested.is_none()
         && a.review_by.is_none()
+        && a.implementation.is_none()
         && a.note.is_none();
     if short {
         let _ = writeln!(out, "{pad}{key}: {}", a.status.as_str());
@@ -312,6 +318,9 @@ pub fn allocation(out: &mut String, indent: usize, a: &Allocation) {
     }
     if let Some(d) = a.review_by {
         let _ = writeln!(out, "{ipad}review_by: {d}");
+    }
+    if let Some(i) = a.implementation {
+        let _ = writeln!(out, "{ipad}implementation: {}", i.as_str());
     }
     opt(out, inner, "note", &a.note);
 }
@@ -442,4 +451,98 @@ fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
     } else {
         std::fs::copy(from, to).map(|_| ())
     }
+}
+
+/// A catalogue file: what `parse_catalogue` reads back as the same catalogue (for one
+/// catalogue: its info, its areas and its presets).
+pub fn catalogue_file(info: &CatalogueInfo, areas: &[Area], presets: &[Preset]) -> String {
+    let mut out = String::new();
+    out.push_str("catalogue:\n");
+    let _ = writeln!(out, "  id: {}", scalar(&info.id));
+    text(&mut out, 2, "title", &info.title);
+    opt(&mut out, 2, "version", &info.version);
+    opt(&mut out, 2, "licence", &info.licence);
+    opt(&mut out, 2, "source", &info.source);
+    opt(&mut out, 2, "description", &info.description);
+    if areas.is_empty() {
+        out.push_str("areas: []\n");
+    } else {
+        out.push_str("areas:\n");
+    }
+    for a in areas {
+        let _ = writeln!(out, "  - id: {}", scalar(&a.id));
+        text(&mut out, 4, "title", &a.title);
+        opt(&mut out, 4, "description", &a.description);
+        if a.responsibilities.is_empty() {
+            continue;
+        }
+        out.push_str("    responsibilities:\n");
+        for r in &a.responsibilities {
+            let _ = writeln!(out, "      - id: {}", scalar(&r.id));
+            text(&mut out, 8, "title", &r.title);
+            opt(&mut out, 8, "description", &r.description);
+            if r.layer != Layer::Governance {
+                let _ = writeln!(out, "        layer: {}", r.layer.as_str());
+            }
+            if r.retained {
+                out.push_str("        retained: true\n");
+            }
+            if !r.mappings.is_empty() {
+                out.push_str("        mappings:\n");
+                for (k, ids) in &r.mappings {
+                    let ids: Vec<String> = ids.iter().map(|i| flow_scalar(i)).collect();
+                    let _ = writeln!(out, "          {}: [{}]", scalar(k), ids.join(", "));
+                }
+            }
+            if !r.suggested_tasks.is_empty() {
+                out.push_str("        suggested_tasks:\n");
+                for t in &r.suggested_tasks {
+                    let _ = writeln!(out, "          - kind: {}", t.kind.as_str());
+                    text(&mut out, 12, "description", &t.description);
+                }
+            }
+            if !r.statements.is_empty() {
+                out.push_str("        statements:\n");
+                for s in &r.statements {
+                    let _ = writeln!(out, "          - id: {}", scalar(&s.id));
+                    text(&mut out, 12, "text", &s.text);
+                }
+            }
+        }
+    }
+    if !presets.is_empty() {
+        out.push_str("presets:\n");
+        for p in presets {
+            let _ = writeln!(out, "  - id: {}", scalar(&p.id));
+            text(&mut out, 4, "title", &p.title);
+            opt(&mut out, 4, "description", &p.description);
+            if let Some(m) = p.service_model {
+                let _ = writeln!(out, "    service_model: {}", m.as_str());
+            }
+            if p.entries.is_empty() {
+                continue;
+            }
+            out.push_str("    allocations:\n");
+            for e in &p.entries {
+                let mut cell = String::new();
+                allocation(&mut cell, 6, &e.allocation);
+                if e.expected || e.why.is_some() {
+                    // The long form, with the preset-only keys after the allocation's own.
+                    let key = scalar(&e.allocation.responsibility.id);
+                    if cell.lines().count() == 1 {
+                        cell = format!(
+                            "      {key}:\n        status: {}\n",
+                            e.allocation.status.as_str()
+                        );
+                    }
+                    if e.expected {
+                        cell.push_str("        expected: true\n");
+                    }
+                    opt(&mut cell, 8, "why", &e.why);
+                }
+                out.push_str(&cell);
+            }
+        }
+    }
+    out
 }
