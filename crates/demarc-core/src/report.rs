@@ -22,6 +22,87 @@ use crate::view::{Cell, Origin, PartyIx, RespIx, ServiceIx, View};
 pub const SUMMARY_GAP_LIMIT: usize = 10;
 
 // ---------------------------------------------------------------------------------------------
+// What one party must do
+// ---------------------------------------------------------------------------------------------
+
+/// One piece of work a party must do (or oversee), with the words of whoever asked for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Duty {
+    /// The service whose row holds the work: the party's own service, or one it uses (its
+    /// provider then asks it of its customer).
+    pub service: ServiceRef,
+    pub responsibility: ResponsibilityRef,
+    /// The part of the responsibility's statement, when the task covers only one.
+    pub statement: Option<String>,
+    /// `operate` or `oversee`.
+    pub kind: &'static str,
+    /// The row's status (`shared`, `customer`, ...).
+    pub status: &'static str,
+    /// What to do, as the row or task says it.
+    pub description: Option<String>,
+    /// Who asks it: the provider of [`Duty::service`] when the party is that service's
+    /// customer; `None` for the party's own service.
+    pub asked_by: Option<PartyRef>,
+    /// Who does the rest of the row, the service's provider first and then each upstream
+    /// provider the row is inherited from.
+    pub chain: Vec<PartyRef>,
+}
+
+/// Everything `p` must do or oversee, row by row in catalogue order, service by service: the
+/// answer to "what is still my responsibility?".
+pub fn duties(view: &View<'_>, p: PartyIx) -> Vec<Duty> {
+    let mut out = Vec::new();
+    for s in 0..service_count(view) {
+        let asked_by = view
+            .provider(s)
+            .filter(|&prov| prov != p)
+            .map(|prov| party_ref(view, prov));
+        for r in 0..resp_count(view) {
+            let cell = view.cell(s, r);
+            if !cell.operators.contains(&p) && !cell.overseers.contains(&p) {
+                continue;
+            }
+            let Some(a) = cell.allocation else { continue };
+            let chain: Vec<PartyRef> = view
+                .provenance(s, r)
+                .into_iter()
+                .map(|x| party_ref(view, x))
+                .collect();
+            let duty =
+                |statement: Option<String>, kind: TaskKind, description: Option<String>| Duty {
+                    service: service_ref(view, s),
+                    responsibility: resp_ref(view, r),
+                    statement,
+                    kind: kind.as_str(),
+                    status: a.status.as_str(),
+                    description,
+                    asked_by: asked_by.clone(),
+                    chain: chain.clone(),
+                };
+            let whole = match a.status {
+                Status::Customer => view.consumer(s) == Some(p),
+                Status::Supplier => view.provider(s) == Some(p),
+                _ => false,
+            };
+            if whole {
+                out.push(duty(None, TaskKind::Operate, a.terms.description.clone()));
+            }
+            for t in &a.tasks {
+                let owner = t.owners.first().and_then(|o| view.owner_party(s, o));
+                if owner == Some(p) {
+                    out.push(duty(
+                        t.statement.clone(),
+                        t.kind,
+                        t.terms.description.clone(),
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
 // Shared pieces
 // ---------------------------------------------------------------------------------------------
 
@@ -292,6 +373,9 @@ pub struct MatrixReport {
     /// The columns, in model order.
     pub services: Vec<ServiceColumn>,
     pub areas: Vec<MatrixArea>,
+    /// With a party: what it must do, with each row's or task's words (see [`duties`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub duties: Vec<Duty>,
 }
 
 /// One column of the matrix.
@@ -425,6 +509,14 @@ pub fn matrix(view: &View<'_>, filter: MatrixFilter) -> MatrixReport {
         party: party.map(|p| party_ref(view, p)),
         services: columns.iter().map(|&s| service_column(view, s)).collect(),
         areas,
+        duties: party.map_or_else(Vec::new, |p| {
+            let mut d = duties(view, p);
+            if let Some(only) = filter.service.filter(|&s| s < nsvc) {
+                let id = &view.service(only).id;
+                d.retain(|x| &x.service.id == id);
+            }
+            d
+        }),
     }
 }
 

@@ -103,6 +103,17 @@ pub fn matrix(m: &MatrixReport) -> Document {
         sections.push(empty);
     }
 
+    if let (Some(p), false) = (&m.party, m.duties.is_empty()) {
+        let mut section = Section::new(&format!("What {} must do", p.name));
+        section.push(Block::text(
+            "Each piece of work in the words of the row or task that asks it; \"asked by\" is the \
+             provider whose service asks it of its customer, and the chain is who does the rest \
+             of the row, upstream last.",
+        ));
+        section.push(Block::Table(duties_table(&m.duties)));
+        sections.push(section);
+    }
+
     let detailed = m.services.len() == 1;
     for area in &m.areas {
         let mut section = Section::new(&area.title).on_new_page();
@@ -242,6 +253,57 @@ fn grid_cell(c: &MatrixCell) -> TableCell {
     }
     lines.extend(cell_flags(c));
     TableCell::new(lines.join("\n"), cell_tone(c))
+}
+
+fn duties_table(duties: &[demarc_core::report::Duty]) -> Table {
+    let header = [
+        "Service",
+        "Responsibility",
+        "Part",
+        "What",
+        "Asked by",
+        "Chain",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let rows = duties
+        .iter()
+        .map(|d| {
+            let title = match &d.statement {
+                Some(st) => format!("{} ({st})", d.responsibility.title),
+                None => d.responsibility.title.clone(),
+            };
+            vec![
+                TableCell::from(d.service.name.clone()),
+                TableCell::from(title),
+                TableCell::from(if d.kind == "oversee" {
+                    "oversees"
+                } else {
+                    "does it"
+                }),
+                TableCell::from(d.description.clone().unwrap_or_default()),
+                TableCell::from(
+                    d.asked_by
+                        .as_ref()
+                        .map(|a| a.name.clone())
+                        .unwrap_or_default(),
+                ),
+                TableCell::from(
+                    d.chain
+                        .iter()
+                        .map(|x| x.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" → "),
+                ),
+            ]
+        })
+        .collect();
+    Table {
+        caption: Some("What this party must do".to_owned()),
+        header,
+        rows,
+        row_header: false,
+    }
 }
 
 fn detailed_table(area: &demarc_core::report::MatrixArea) -> Table {
