@@ -54,6 +54,55 @@ pub enum Command {
     /// List or show the built-in catalogues and presets.
     #[command(alias = "catalogue")]
     Catalog(CatalogArgs),
+    /// Work with NIST OSCAL documents: validate them, resolve a profile.
+    Oscal(OscalArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OscalArgs {
+    #[command(subcommand)]
+    pub action: OscalAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OscalAction {
+    /// Check OSCAL files against the OSCAL 1.2.3 JSON Schema and check what the schema cannot:
+    /// references across documents, unmet customer responsibilities, missing controls.
+    /// Exit 0 clean, 1 findings, 2 unreadable.
+    Validate(OscalValidateArgs),
+    /// Resolve a profile (a baseline) into the catalog it selects and tailors.
+    Resolve(OscalResolveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OscalValidateArgs {
+    /// OSCAL files (JSON or YAML), or directories holding them.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// A profile: report each of its controls that no system security plan implements.
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
+    /// Where to look for files that documents refer to by URL or name.
+    #[arg(long, value_name = "DIR")]
+    pub search: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Treat warnings as errors for the exit status.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct OscalResolveArgs {
+    /// The profile.
+    pub profile: PathBuf,
+    /// The catalog its imports name (a directory to search is also accepted), when the
+    /// import's href does not lead to it.
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Vec<PathBuf>,
+    /// Write the resolved catalog here (written whole or not at all); standard output if left out.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -98,6 +147,16 @@ pub enum ExportFormat {
     Html,
     Csv,
     Json,
+    /// An OSCAL system security plan of one party's system (--party; default: the model's
+    /// customer): what it provides to and asks of its customers, what it inherits.
+    OscalSsp,
+    /// An OSCAL component definition of one provider's services (--party).
+    OscalComponent,
+    /// An OSCAL customer responsibility matrix for one customer (--party): only what it must
+    /// do and may inherit, without the provider's internal text.
+    OscalCrm,
+    /// The NIST prototype shared-responsibility document (experimental).
+    OscalSrm,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -152,6 +211,25 @@ pub struct ImportArgs {
 pub enum ImportSource {
     /// Read a matrix CSV (as `demarc export --format csv` writes it) into a model's allocations.
     Csv(ImportCsvArgs),
+    /// Read OSCAL catalogs, profiles, component definitions and system security plans (one,
+    /// or a directory holding a chain of them) into a new model directory.
+    Oscal(ImportOscalArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportOscalArgs {
+    /// OSCAL files (JSON or YAML), or directories holding them.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// The model directory to write (must not exist, or be empty).
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+    /// Where to look for files that documents refer to by URL or name (catalogs, leveraged
+    /// plans).
+    #[arg(long, value_name = "DIR")]
+    pub search: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
 }
 
 #[derive(Debug, Args)]

@@ -12,7 +12,10 @@ use crate::cli::{ImportArgs, ImportSource, ReportFormat};
 use crate::{load, term};
 
 pub fn run(args: ImportArgs, _today: Date) -> Result<Outcome> {
-    let ImportSource::Csv(args) = args.source;
+    let args = match args.source {
+        ImportSource::Csv(a) => a,
+        ImportSource::Oscal(a) => return super::oscal::import(&a),
+    };
     let unreadable = |errors| load::Unreadable {
         dir: args.into.display().to_string(),
         errors,

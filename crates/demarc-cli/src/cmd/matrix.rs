@@ -218,19 +218,41 @@ fn service_table(view: &View<'_>, s: ServiceIx) -> String {
 fn party_table(view: &View<'_>, p: u32) -> String {
     let holdings = view.roll_up();
     let h = &holdings[p as usize];
-    let header: Vec<String> = ["Service", "Responsibility", "Part", "Status"]
-        .map(String::from)
-        .to_vec();
+    let header: Vec<String> = [
+        "Service",
+        "Responsibility",
+        "Part",
+        "Status",
+        "What",
+        "Asked by",
+        "Chain",
+    ]
+    .map(String::from)
+    .to_vec();
     let mut rows = Vec::new();
-    for (list, part) in [(&h.operates, "does it"), (&h.oversees, "oversees")] {
-        for &(s, r) in list {
-            rows.push(vec![
-                view.service(s).name.clone(),
-                view.responsibility(r).title.clone(),
-                part.to_owned(),
-                view.cell(s, r).status().as_str().to_owned(),
-            ]);
-        }
+    for d in demarc_core::report::duties(view, p) {
+        let title = match &d.statement {
+            Some(st) => format!("{} [{st}]", d.responsibility.title),
+            None => d.responsibility.title.clone(),
+        };
+        rows.push(vec![
+            d.service.name.clone(),
+            title,
+            if d.kind == "oversee" {
+                "oversees"
+            } else {
+                "does it"
+            }
+            .to_owned(),
+            d.status.to_owned(),
+            d.description.clone().unwrap_or_default(),
+            d.asked_by.map(|a| a.id).unwrap_or_default(),
+            d.chain
+                .iter()
+                .map(|x| x.id.as_str())
+                .collect::<Vec<_>>()
+                .join(" → "),
+        ]);
     }
     let party = view.party(p);
     let mut out = term::bold(&format!(
@@ -242,5 +264,8 @@ fn party_table(view: &View<'_>, p: u32) -> String {
         view.services().len() * view.responsibilities().len()
     ));
     out.push_str(&render(&header, &rows, &[]));
+    out.push_str(&term::dim(
+        "\nWhat: the row's or task's own words; Asked by: the provider whose service asks it of its customer; Chain: who does the rest, upstream last\n",
+    ));
     out
 }

@@ -7,6 +7,7 @@ mod export;
 mod import;
 mod init;
 mod matrix;
+mod oscal;
 
 use std::path::Path;
 
@@ -41,6 +42,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
             Ok(Outcome::Ok)
         }
         Command::Catalog(args) => catalog::run(&args),
+        Command::Oscal(args) => oscal::run(&args, today),
     }
 }
 

@@ -104,7 +104,7 @@ pub fn matrix(m: &MatrixReport) -> Document {
     }
 
     if let (Some(p), false) = (&m.party, m.duties.is_empty()) {
-        let mut section = Section::new(&format!("What {} must do", p.name));
+        let mut section = Section::new(format!("What {} must do", p.name));
         section.push(Block::text(
             "Each piece of work in the words of the row or task that asks it; \"asked by\" is the \
              provider whose service asks it of its customer, and the chain is who does the rest \
