@@ -420,6 +420,8 @@ impl<'a> Exporter<'a> {
                     "uuid": self.party_uuid(p),
                     "type": "organization",
                     "name": string(&self.view.party(p).name, &self.view.party(p).id),
+                    // The party's id, so that importing the plan gives the same ids.
+                    "short-name": self.view.party(p).id,
                 })
             })
             .collect();

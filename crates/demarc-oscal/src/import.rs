@@ -305,6 +305,8 @@ struct Builder<'a> {
     /// Services of leveraged systems whose plans are absent.
     external: HashSet<usize>,
     service_ids: HashSet<String>,
+    /// Organisation name → the party id its `short-name` gives.
+    short_ids: HashMap<String, String>,
 }
 
 impl<'a> Builder<'a> {
@@ -402,14 +404,21 @@ impl<'a> Builder<'a> {
             made: HashSet::new(),
             external: HashSet::new(),
             service_ids: HashSet::new(),
+            short_ids: HashMap::new(),
         }
     }
 
     // ---- parties and services ----
 
-    /// The party of an organisation name: the same name (by slug) is the same party.
+    /// The party of an organisation name: the same name (by slug) is the same party. Its id
+    /// is the organisation's `short-name` when a plan gives one that is a valid id (demarc
+    /// writes the party id there), else a slug of the name.
     fn org_party(&mut self, name: &str) -> String {
-        let id = slug(name, "organisation");
+        let id = self
+            .short_ids
+            .get(name.trim())
+            .cloned()
+            .unwrap_or_else(|| slug(name, "organisation"));
         if !self.parties.iter().any(|p| p.id == id) {
             self.parties.push(Party {
                 id: id.clone(),
@@ -647,6 +656,19 @@ impl<'a> Builder<'a> {
 
     fn plans(&mut self, chain: &Chain) {
         let idx = chain::index(&chain.plans);
+        // Organisations' short names, where they can serve as party ids (the first wins).
+        for plan in &chain.plans {
+            for p in plan.parties.iter().filter(|p| p.is_organization()) {
+                if let (Some(name), Some(short)) = (&p.name, &p.short_name)
+                    && valid_id(short.trim())
+                    && !self.short_ids.values().any(|v| v == short.trim())
+                {
+                    self.short_ids
+                        .entry(name.trim().to_owned())
+                        .or_insert_with(|| short.trim().to_owned());
+                }
+            }
+        }
         // Service ids: the system id, unless plans share it.
         let mut id_use: HashMap<String, usize> = HashMap::new();
         for t in &chain.tiers {
