@@ -1323,3 +1323,334 @@ fn export_of_a_model_with_findings_still_works() {
         }
     }
 }
+
+// ---- OSCAL ----
+
+fn chain_plans() -> PathBuf {
+    repo().join("examples/oscal-chain/plans")
+}
+
+/// `../shared/data/<rel>`, or `None` (saying so) when the shared data is not on this machine.
+fn shared_data(rel: &str) -> Option<PathBuf> {
+    let p = repo().join("../shared/data").join(rel);
+    if p.exists() {
+        Some(p)
+    } else {
+        eprintln!("SKIPPED: {} is absent", p.display());
+        None
+    }
+}
+
+/// The plans in examples/oscal-chain are what make.sh writes from its source model today.
+#[test]
+fn oscal_chain_example_is_up_to_date() {
+    let tmp = TempDir::new("chain-make");
+    for party in ["nimbus", "ledgerly", "riverside"] {
+        let out = tmp.0.join(format!("{party}-ssp.json"));
+        demarc(&[
+            "export",
+            "examples/oscal-chain/source",
+            "--format",
+            "oscal-ssp",
+            "--party",
+            party,
+            "-o",
+            s(&out),
+        ])
+        .expect(0);
+        let want = std::fs::read(chain_plans().join(format!("{party}-ssp.json"))).unwrap();
+        assert!(
+            std::fs::read(&out).unwrap() == want,
+            "examples/oscal-chain/plans/{party}-ssp.json is out of date: run examples/oscal-chain/make.sh"
+        );
+    }
+}
+
+/// The README's worked example: import a chain of plans, see what the end customer still
+/// owns, export its CRM slice; and the plans exported again from the import are the same bytes.
+#[test]
+fn oscal_chain_imports_shows_the_end_customer_and_round_trips() {
+    let tmp = TempDir::new("chain-import");
+    let model = tmp.0.join("chain");
+    let run = demarc(&[
+        "import",
+        "oscal",
+        s(&chain_plans()),
+        "-o",
+        s(&model),
+        "--format",
+        "json",
+    ]);
+    run.expect(0);
+    let j = run.json();
+    assert_eq!(j["parties"], 3);
+    assert_eq!(j["services"], 3);
+    assert_eq!(j["responsibilities"], 7);
+    assert_eq!(
+        j["cells"],
+        serde_json::json!({"customer": 1, "supplier": 2, "shared": 5, "inherited": 13})
+    );
+    // The model checks: no errors (OSCAL carries no contracts or evidence: warnings only).
+    let check = demarc(&["check", s(&model), "--format", "json"]);
+    check.expect(0);
+    let c = check.json();
+    assert_eq!(c["summary"]["errors"], 0);
+    assert_eq!(
+        codes_of(&c),
+        BTreeSet::from([
+            "contract-ref-missing".to_owned(),
+            "evidence-missing".to_owned()
+        ])
+    );
+
+    // What Riverside must do: its own tasks and what Ledgerly asks of it, in Ledgerly's words,
+    // each with the chain that does the rest.
+    let m = demarc(&[
+        "export",
+        s(&model),
+        "--format",
+        "json",
+        "--party",
+        "riverside",
+    ]);
+    m.expect(0);
+    let duties = m.json()["duties"].as_array().unwrap().clone();
+    // Its own plan's 5 tasks (ac-2 twice, ac-6, au-6, ia-2) and the 5 Ledgerly asks of it.
+    assert_eq!(duties.len(), 10, "{duties:#?}");
+    let asked: Vec<&Value> = duties
+        .iter()
+        .filter(|d| d["asked_by"]["id"] == "ledgerly")
+        .collect();
+    assert_eq!(asked.len(), 5);
+    let accounts = asked
+        .iter()
+        .find(|d| d["statement"] == "ac-2_smt.c")
+        .unwrap();
+    assert_eq!(
+        accounts["description"],
+        "Create and remove your staff's Ledgerly accounts when they join and leave."
+    );
+    let chain: Vec<&str> = accounts["chain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(chain, ["ledgerly", "nimbus"]);
+    let text = demarc(&["matrix", s(&model), "--party", "riverside"]);
+    text.expect(0);
+    assert!(text.stdout.contains("ledgerly → nimbus"), "{}", text.stdout);
+
+    // The CRM slice: valid, Riverside's part only, none of Nimbus's words to Ledgerly.
+    let crm = tmp.0.join("riverside-crm.json");
+    demarc(&[
+        "export",
+        s(&model),
+        "--format",
+        "oscal-crm",
+        "--party",
+        "riverside",
+        "-o",
+        s(&crm),
+    ])
+    .expect(0);
+    demarc(&["oscal", "validate", s(&crm)]).expect(0);
+    let crm_text = std::fs::read_to_string(&crm).unwrap();
+    assert!(crm_text.contains("Create and remove your staff's Ledgerly accounts"));
+    for internal in [
+        "Patch hypervisors",
+        "Keep Nimbus",
+        "Back up your virtual machines",
+    ] {
+        assert!(
+            !crm_text.contains(internal),
+            "{internal} leaked into the CRM"
+        );
+    }
+
+    // Round trip: each tier's plan exported from the import is the plan imported.
+    for party in ["nimbus", "ledgerly", "riverside"] {
+        let out = tmp.0.join(format!("{party}.json"));
+        demarc(&[
+            "export",
+            s(&model),
+            "--format",
+            "oscal-ssp",
+            "--party",
+            party,
+            "-o",
+            s(&out),
+        ])
+        .expect(0);
+        assert!(
+            std::fs::read(&out).unwrap()
+                == std::fs::read(chain_plans().join(format!("{party}-ssp.json"))).unwrap(),
+            "{party}: the plan exported after import differs from the plan imported"
+        );
+    }
+    // Every other OSCAL export of the imported model is valid too.
+    for format in ["oscal-component", "oscal-srm"] {
+        let out = tmp.0.join(format!("{format}.json"));
+        demarc(&[
+            "export",
+            s(&model),
+            "--format",
+            format,
+            "--party",
+            "ledgerly",
+            "-o",
+            s(&out),
+        ])
+        .expect(0);
+        serde_json::from_str::<Value>(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    }
+    demarc(&["oscal", "validate", s(&tmp.0.join("oscal-component.json"))]).expect(0);
+}
+
+#[test]
+fn oscal_validate_exit_codes_and_json() {
+    let ok = demarc(&["oscal", "validate", s(&chain_plans()), "--format", "json"]);
+    ok.expect(0);
+    let j = ok.json();
+    assert_eq!(j["files"].as_array().unwrap().len(), 4);
+    assert_eq!(j["summary"]["errors"], 0);
+
+    let tmp = TempDir::new("oscal-validate");
+    // Not JSON: unreadable, exit 2, with line and column.
+    let bad = tmp.0.join("bad.json");
+    std::fs::write(&bad, "{\n  \"catalog\": {\n    \"uuid\": ,\n  }\n}\n").unwrap();
+    let run = demarc(&["oscal", "validate", s(&bad)]);
+    run.expect(2);
+    assert!(run.stderr.contains("bad.json:3:"), "{}", run.stderr);
+    let run = demarc(&["oscal", "validate", s(&bad), "--format", "json"]);
+    run.expect(2);
+    assert_eq!(run.json()["errors"][0]["line"], 3);
+    // Missing file: exit 2.
+    demarc(&["oscal", "validate", s(&tmp.0.join("nothing.json"))]).expect(2);
+    // A schema problem: exit 1, a pointer to the place.
+    let mut doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(chain_plans().join("example-controls.json")).unwrap(),
+    )
+    .unwrap();
+    doc["catalog"]["groups"][0]["controls"][0]["props"] = serde_json::json!([]);
+    let empty = tmp.0.join("empty-array.json");
+    std::fs::write(&empty, serde_json::to_string(&doc).unwrap()).unwrap();
+    let run = demarc(&["oscal", "validate", s(&empty), "--format", "json"]);
+    run.expect(1);
+    let j = run.json();
+    assert_eq!(codes_of(&j), BTreeSet::from(["oscal-schema".to_owned()]));
+    assert_eq!(
+        j["findings"][0]["pointer"],
+        "/catalog/groups/0/controls/0/props"
+    );
+}
+
+#[test]
+fn oscal_import_bad_input_changes_nothing() {
+    let tmp = TempDir::new("oscal-bad");
+    let bad = tmp.0.join("plan.json");
+    std::fs::write(&bad, "{\"system-security-plan\": {\"uuid\": \"x\"").unwrap();
+    let out = tmp.0.join("model");
+    let run = demarc(&["import", "oscal", s(&bad), "-o", s(&out)]);
+    run.expect(2);
+    assert!(run.stderr.contains("plan.json:1:"), "{}", run.stderr);
+    assert!(!out.exists(), "nothing may be written");
+    // Not an OSCAL document.
+    std::fs::write(&bad, "{\"hello\": {}}").unwrap();
+    let run = demarc(&["import", "oscal", s(&bad), "-o", s(&out)]);
+    run.expect(2);
+    assert!(run.stderr.contains("plan.json"), "{}", run.stderr);
+    assert!(!out.exists());
+    // A directory that is not empty is never overwritten.
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("keep.txt"), "mine").unwrap();
+    let run = demarc(&["import", "oscal", s(&chain_plans()), "-o", s(&out)]);
+    run.expect(2);
+    assert!(run.stderr.contains("not empty"), "{}", run.stderr);
+    assert_eq!(
+        std::fs::read_to_string(out.join("keep.txt")).unwrap(),
+        "mine"
+    );
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1);
+    // An OSCAL export of a model that cannot be exported leaves no file.
+    let crm = tmp.0.join("crm.json");
+    let run = demarc(&[
+        "export",
+        "examples/oscal-chain/source",
+        "--format",
+        "oscal-crm",
+        "--party",
+        "no-such-party",
+        "-o",
+        s(&crm),
+    ]);
+    assert_ne!(run.code, 0);
+    run.no_panic();
+    assert!(!crm.exists());
+}
+
+/// Resolving the FedRAMP rev5 LOW baseline against the only full 800-53 catalog we have gives
+/// the published control set, as a valid catalog (skipped without ../shared/data).
+#[test]
+fn oscal_resolve_fedramp_low() {
+    let (Some(profile), Some(catalog), Some(published)) = (
+        shared_data("gsa-fedramp-automation/baselines/FedRAMP_rev5_LOW-baseline_profile.json"),
+        shared_data("nist-oscal-content/catalog/NIST_SP-800-53_rev5.0.1_catalog.json"),
+        shared_data(
+            "gsa-fedramp-automation/resolved-catalogs/FedRAMP_rev5_LOW-baseline-resolved-profile_catalog.json",
+        ),
+    ) else {
+        return;
+    };
+    let tmp = TempDir::new("resolve");
+    let out = tmp.0.join("low.json");
+    let run = demarc(&[
+        "oscal",
+        "resolve",
+        s(&profile),
+        "--catalog",
+        s(&catalog),
+        "-o",
+        s(&out),
+    ]);
+    run.expect(0);
+    assert!(run.stderr.contains("156 controls"), "{}", run.stderr);
+    demarc(&["oscal", "validate", s(&out)]).expect(0);
+    fn ids(v: &Value, out: &mut BTreeSet<String>) {
+        if let Some(cs) = v.get("controls").and_then(Value::as_array) {
+            for c in cs {
+                out.insert(c["id"].as_str().unwrap().to_owned());
+                ids(c, out);
+            }
+        }
+        if let Some(gs) = v.get("groups").and_then(Value::as_array) {
+            for g in gs {
+                ids(g, out);
+            }
+        }
+    }
+    let read = |p: &Path| -> BTreeSet<String> {
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+        let mut set = BTreeSet::new();
+        ids(&v["catalog"], &mut set);
+        set
+    };
+    let ours = read(&out);
+    assert_eq!(ours.len(), 156);
+    assert_eq!(ours, read(&published));
+    // And the profile imports as a starter model with every control a row to decide, with
+    // the catalog given beside it (whatever its file name).
+    let model = tmp.0.join("model");
+    let run = demarc(&[
+        "import",
+        "oscal",
+        s(&profile),
+        s(&catalog),
+        "-o",
+        s(&model),
+        "--format",
+        "json",
+    ]);
+    run.expect(0);
+    assert_eq!(run.json()["responsibilities"], 156);
+}

@@ -129,8 +129,16 @@ pub fn import(paths: &[PathBuf], search: &[PathBuf]) -> Result<Imported, OscalEr
     let mut cat_notes = Vec::new();
     let mut sources: Vec<Catalog> = Vec::new();
     if !profiles.is_empty() {
+        // The catalogs given stand in for the ones the profiles import, whatever their file
+        // names (the FedRAMP baselines name NIST's catalog by its upstream file name).
+        let given: Vec<&Document> = catalogs.iter().collect();
         for p in &profiles {
-            sources.push(profile::resolve(p, &search_dirs, &mut cat_notes)?);
+            sources.push(profile::resolve_with(
+                p,
+                &search_dirs,
+                &given,
+                &mut cat_notes,
+            )?);
         }
         for c in &catalogs {
             notes.add(
@@ -1592,7 +1600,30 @@ impl<'a> Builder<'a> {
                 .first()
                 .map(|c| c.metadata.title.clone())
                 .unwrap_or_default();
-            (title, None, self.placeholder_customer(&file))
+            let customer = self.placeholder_customer(&file);
+            // No plan: a starter for one, as `demarc init` writes one. The organisation's own
+            // system, with every control a row to decide.
+            let id = self.service_id("system");
+            let s = self.add_service(Service {
+                id,
+                name: if title.trim().is_empty() {
+                    "Our system".to_owned()
+                } else {
+                    format!("System under {}", title.trim())
+                },
+                provider: Ref::new(customer.clone()),
+                ..Service::default()
+            });
+            let rows: Vec<Allocation> = self
+                .catalogue
+                .responsibilities()
+                .map(|(_, r)| Allocation {
+                    responsibility: Ref::new(r.id.clone()),
+                    ..Allocation::default()
+                })
+                .collect();
+            self.rows.insert(s, rows);
+            (title, None, customer)
         };
 
         // Canonical order: parties and roles by id, services upstream first (ties by id),
