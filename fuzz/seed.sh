@@ -22,7 +22,7 @@ fi
 export DEMARC_TODAY=2026-06-01 DEMARC_COLOR=never
 cd "$root"
 
-mkdir -p "$corpus"/{yaml_model,yaml_catalogue,csv_import}
+mkdir -p "$corpus"/{yaml_model,yaml_catalogue,csv_import,oscal_import}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -82,5 +82,26 @@ done < <(find examples -name '*.csv' -print0)
 "${demarc[@]}" export examples/riverside --format csv --service office-365 >"$corpus/csv_import/riverside-office-365.csv"
 "${demarc[@]}" export examples/riverside --format csv --party acme-it >"$corpus/csv_import/riverside-acme-it.csv"
 n=$((n + 3))
+
+# OSCAL: the example chain's plans and catalog, every OSCAL export of the Riverside example,
+# and, when the shared data is on this machine, its smaller OSCAL JSON files (the corpus is
+# not in git, so nothing of them enters the project).
+for f in examples/oscal-chain/plans/*.json examples/broken-oscal/*/*.json; do
+    [[ -f $f ]] || continue
+    cp "$f" "$corpus/oscal_import/example-$(basename "$(dirname "$f")")-$(basename "$f")"
+    n=$((n + 1))
+done
+for format in oscal-ssp oscal-component oscal-srm; do
+    "${demarc[@]}" export examples/riverside --format "$format" >"$corpus/oscal_import/riverside-$format.json"
+    n=$((n + 1))
+done
+"${demarc[@]}" export examples/riverside --format oscal-crm --party riverside >"$corpus/oscal_import/riverside-crm.json"
+n=$((n + 1))
+if [[ -d $root/../shared/data ]]; then
+    while IFS= read -r -d '' f; do
+        cp "$f" "$corpus/oscal_import/shared-$(basename "$f")"
+        n=$((n + 1))
+    done < <(find "$root/../shared/data" -name '*.json' -size -300k \( -path '*oscal*' -o -path '*trestle*' -o -path '*fedramp*' \) -print0)
+fi
 
 echo "seeded $n inputs under ${corpus#"$root"/}/"

@@ -1654,3 +1654,145 @@ fn oscal_resolve_fedramp_low() {
     run.expect(0);
     assert_eq!(run.json()["responsibilities"], 156);
 }
+// ---- broken OSCAL examples ----
+
+/// Each directory of examples/broken-oscal/ reports exactly its own code under
+/// `demarc oscal validate` (oscal-control-missing only with the profile next to it), every
+/// finding is located in a file of the example at a JSON pointer that exists in that file,
+/// and the code is documented in docs/checks.md and listed in the examples' README.
+///
+/// No code here is "about the documents together" in the sense of having no place:
+/// `oscal-responsibility-unmet` concerns two plans but is located at the responsibility in the
+/// upstream plan, and `oscal-control-missing` concerns a plan and the profile but is located
+/// at the plan's `implemented-requirements`. (Only an `oscal-schema` finding for a file that
+/// is not an OSCAL document at all has the empty pointer, the document as a whole; the
+/// example's schema error is not of that kind.)
+#[test]
+fn each_broken_oscal_example_reports_exactly_its_code() {
+    let root = repo().join("examples/broken-oscal");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let checks_md = std::fs::read_to_string(repo().join("docs/checks.md")).unwrap();
+    let codes: Vec<Code> = Code::ALL
+        .iter()
+        .copied()
+        .filter(|c| c.is_about_documents())
+        .collect();
+    assert_eq!(codes.len(), 5, "{codes:?}");
+    for &code in &codes {
+        let dir = root.join(code.as_str());
+        assert!(dir.is_dir(), "examples/broken-oscal/{code} is missing");
+        let profile = dir.join("profile.json");
+        let mut args: Vec<&str> = vec!["oscal", "validate", s(&dir)];
+        if code == Code::OscalControlMissing {
+            assert!(profile.is_file(), "{code}: no profile.json");
+            args.extend(["--profile", s(&profile)]);
+        }
+        let want_exit = if code.severity() == Severity::Error {
+            1
+        } else {
+            0
+        };
+
+        let mut json_args = args.clone();
+        json_args.extend(["--format", "json"]);
+        let run = demarc(&json_args);
+        run.expect(want_exit);
+        let j = run.json();
+        assert_eq!(
+            codes_of(&j),
+            BTreeSet::from([code.as_str().to_owned()]),
+            "{code}: {}",
+            run.stdout
+        );
+        let findings = j["findings"].as_array().unwrap();
+        assert!(!findings.is_empty(), "{code}");
+        for f in findings {
+            assert_eq!(f["severity"], code.severity().as_str(), "{code}: {f}");
+            assert!(
+                !f["message"].as_str().unwrap_or_default().is_empty(),
+                "{code}: {f}"
+            );
+            assert!(
+                !f["fix"].as_str().unwrap_or_default().is_empty(),
+                "{code}: {f}"
+            );
+            let file = f["file"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{code}: no file in {f}"));
+            assert!(
+                Path::new(file).starts_with(&dir),
+                "{code}: {file} is outside the example"
+            );
+            assert!(Path::new(file).is_file(), "{code}: {file} does not exist");
+            let pointer = f["pointer"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{code}: no pointer in {f}"));
+            assert!(pointer.starts_with('/'), "{code}: pointer {pointer:?}");
+            // The pointer names a value that is really there.
+            let doc: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+            assert!(
+                doc.pointer(pointer).is_some(),
+                "{code}: {pointer} is not in {file}"
+            );
+        }
+        let (errors, warnings) = if code.severity() == Severity::Error {
+            (findings.len(), 0)
+        } else {
+            (0, findings.len())
+        };
+        assert_eq!(j["summary"]["errors"], errors, "{code}");
+        assert_eq!(j["summary"]["warnings"], warnings, "{code}");
+        assert_eq!(
+            j["summary"]["by_code"][code.as_str()],
+            findings.len(),
+            "{code}"
+        );
+
+        // One of the example's documents says what is broken, in its metadata remarks.
+        let marked = std::fs::read_dir(&dir).unwrap().any(|e| {
+            std::fs::read_to_string(e.unwrap().path())
+                .is_ok_and(|t| t.contains(&format!("BROKEN ({code})")))
+        });
+        assert!(marked, "{code}: no document says `BROKEN ({code}): ...`");
+
+        // The text report names the code with its severity, and says what to do.
+        let run = demarc(&args);
+        run.expect(want_exit);
+        let label = format!("{}[{code}]", code.severity().as_str());
+        assert!(run.stdout.contains(&label), "{code}: {}", run.stdout);
+        assert!(run.stdout.contains("fix:"), "{code}: {}", run.stdout);
+
+        // --strict fails on the warning too.
+        let mut strict = args.clone();
+        strict.push("--strict");
+        demarc(&strict).expect(1);
+
+        // Documented, and listed with its command.
+        assert!(
+            checks_md.contains(&format!("### `{code}`")),
+            "docs/checks.md has no `### `{code}`` heading"
+        );
+        assert!(
+            readme.contains(&format!("`{code}`")),
+            "examples/broken-oscal/README.md does not list {code}"
+        );
+    }
+
+    // Without the profile there is nothing to miss: the control-missing example is clean.
+    let dir = root.join(Code::OscalControlMissing.as_str());
+    let run = demarc(&["oscal", "validate", s(&dir), "--format", "json"]);
+    run.expect(0);
+    assert!(codes_of(&run.json()).is_empty(), "{}", run.stdout);
+
+    // And no directory for a code that does not exist (a renamed code leaves one behind).
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let entry = entry.unwrap();
+        if entry.path().is_dir() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            assert!(
+                Code::parse(&name).is_some_and(Code::is_about_documents),
+                "examples/broken-oscal/{name} is not an OSCAL check code"
+            );
+        }
+    }
+}

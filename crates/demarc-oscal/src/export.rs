@@ -515,7 +515,7 @@ impl<'a> Exporter<'a> {
                 "uuid": uuid(&["component", &svc.id, c]),
                 "type": "software",
                 "title": line(c, "Component"),
-                "description": "",
+                "description": format!("A component of {}.", line(&svc.name, &svc.id)),
                 "status": {"state": "operational"},
             }));
         }
@@ -535,7 +535,15 @@ impl<'a> Exporter<'a> {
                 "uuid": Self::leveraged_component(&svc.id, &up.id),
                 "type": "system",
                 "title": line(&up.name, &up.id),
-                "description": "",
+                "description": format!(
+                    "{}, provided by {}: this system is built on it and inherits from it.",
+                    line(&up.name, &up.id),
+                    self.model
+                        .parties
+                        .iter()
+                        .find(|p| p.id == up.provider.id)
+                        .map_or(up.provider.id.as_str(), |p| p.name.as_str())
+                ),
                 "props": [
                     {"name": "implementation-point", "value": "external"},
                     {"name": "leveraged-authorization-uuid", "value": la},

@@ -101,17 +101,31 @@ pub fn import(paths: &[PathBuf], search: &[PathBuf]) -> Result<Imported, OscalEr
         }
     }
 
+    let mut docs = Vec::new();
+    for (path, explicit) in files {
+        match document::load(&path) {
+            Ok(d) => docs.push(d),
+            Err(e) if explicit => return Err(e),
+            Err(e) => notes.add(&path.display().to_string(), "", format!("left out: {e}")),
+        }
+    }
+    import_documents_with(docs, &search_dirs, notes)
+}
+
+/// Import documents already read (see [`import`]); `search` lists the directories where
+/// hrefs may find files.
+pub fn import_documents(docs: Vec<Document>, search: &[PathBuf]) -> Result<Imported, OscalError> {
+    import_documents_with(docs, search, Notes::default())
+}
+
+fn import_documents_with(
+    docs: Vec<Document>,
+    search_dirs: &[PathBuf],
+    mut notes: Notes,
+) -> Result<Imported, OscalError> {
     let (mut catalogs, mut profiles, mut cdefs, mut plans) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for (path, explicit) in files {
-        let doc = match document::load(&path) {
-            Ok(d) => d,
-            Err(e) if explicit => return Err(e),
-            Err(e) => {
-                notes.add(&path.display().to_string(), "", format!("left out: {e}"));
-                continue;
-            }
-        };
+    for doc in docs {
         match doc.kind {
             Kind::Catalog => catalogs.push(doc),
             Kind::Profile => profiles.push(doc),
@@ -135,7 +149,7 @@ pub fn import(paths: &[PathBuf], search: &[PathBuf]) -> Result<Imported, OscalEr
         for p in &profiles {
             sources.push(profile::resolve_with(
                 p,
-                &search_dirs,
+                search_dirs,
                 &given,
                 &mut cat_notes,
             )?);
@@ -159,7 +173,7 @@ pub fn import(paths: &[PathBuf], search: &[PathBuf]) -> Result<Imported, OscalEr
         profiles.iter().collect()
     };
 
-    let chain = chain::build(plans, &search_dirs, true, &mut notes)?;
+    let chain = chain::build(plans, search_dirs, true, &mut notes)?;
     let mut defs = Vec::new();
     let mut errors = Vec::new();
     for d in &cdefs {

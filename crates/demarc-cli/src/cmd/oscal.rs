@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::Result;
 use demarc_core::model::Model;
-use demarc_core::{Code, Date, Finding, Severity, Status, View};
+use demarc_core::{Date, Finding, Severity, Status, View};
 use demarc_formats::yaml::{self, ModelFiles, write};
 use demarc_oscal::{OscalError, Problem};
 
@@ -83,19 +83,7 @@ fn validate(args: &OscalValidateArgs) -> Result<Outcome> {
             Err(e) => return unreadable(&e, args.format),
         };
     // Schema problems are findings like the others, so one list and one exit rule serve both.
-    let mut findings: Vec<Finding> = report
-        .problems
-        .iter()
-        .map(|p| {
-            Finding::new(
-                Code::OscalSchema,
-                p.message.clone(),
-                "Correct the document so that it follows the OSCAL 1.2.3 JSON Schema (the pointer shows where).",
-            )
-            .in_document(&p.file, &p.pointer)
-        })
-        .collect();
-    findings.extend(report.findings.iter().cloned());
+    let findings = report.all_findings();
     let errors = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
@@ -229,7 +217,7 @@ pub fn import(args: &ImportOscalArgs) -> Result<Outcome> {
         Err(e) => return unreadable(&e, args.format),
     };
     let mut model = imported.model;
-    let files = model_directory(&mut model);
+    let files = write::model_files_with_catalogues(&mut model);
     // What is written must read back as the model imported; check before writing anything.
     let back = yaml::parse(&ModelFiles {
         files: files.clone(),
@@ -294,38 +282,6 @@ pub fn import(args: &ImportOscalArgs) -> Result<Outcome> {
         }
     }
     Ok(Outcome::Ok)
-}
-
-/// The files of a model directory for an imported model: the usual files, and each of its
-/// catalogues as a file of its own (named in `demarc.yaml`).
-fn model_directory(model: &mut Model) -> Vec<(String, String)> {
-    let mut catalogue_files = Vec::new();
-    let mut names = Vec::new();
-    for info in &model.catalogue.sources {
-        if demarc_formats::builtin::get(&info.id).is_some() {
-            names.push(info.id.clone());
-            continue;
-        }
-        let name = format!("catalogue-{}.yaml", demarc_formats::init::slug(&info.id));
-        let areas: Vec<_> = model
-            .catalogue
-            .areas
-            .iter()
-            .filter(|a| a.catalogue == info.id)
-            .cloned()
-            .collect();
-        let presets: Vec<_> = if model.catalogue.sources.len() == 1 {
-            model.catalogue.presets.clone()
-        } else {
-            Vec::new()
-        };
-        catalogue_files.push((name.clone(), write::catalogue_file(info, &areas, &presets)));
-        names.push(name);
-    }
-    model.catalogues = names;
-    let mut files = write::model_files(model);
-    files.extend(catalogue_files);
-    files
 }
 
 fn ensure_empty(dir: &Path) -> Result<()> {

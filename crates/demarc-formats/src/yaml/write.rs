@@ -376,6 +376,37 @@ pub fn model_files(m: &Model) -> Vec<(String, String)> {
     files
 }
 
+/// Every file of a model directory for a model whose catalogues are not all built in (one
+/// imported from OSCAL, say): the usual files, and each catalogue that is not built in as a
+/// file of its own, `catalogue-<id>.yaml`, which `model.catalogues` is set to name.
+pub fn model_files_with_catalogues(model: &mut Model) -> Vec<(String, String)> {
+    let mut catalogue_files = Vec::new();
+    let mut names = Vec::new();
+    let one = model.catalogue.sources.len() == 1;
+    for info in &model.catalogue.sources {
+        if crate::builtin::get(&info.id).is_some() {
+            names.push(info.id.clone());
+            continue;
+        }
+        let name = format!("catalogue-{}.yaml", crate::init::slug(&info.id));
+        let areas: Vec<Area> = model
+            .catalogue
+            .areas
+            .iter()
+            .filter(|a| a.catalogue == info.id)
+            .cloned()
+            .collect();
+        // Presets name no catalogue: with one catalogue they are its own.
+        let presets: &[Preset] = if one { &model.catalogue.presets } else { &[] };
+        catalogue_files.push((name.clone(), catalogue_file(info, &areas, presets)));
+        names.push(name);
+    }
+    model.catalogues = names;
+    let mut files = model_files(model);
+    files.extend(catalogue_files);
+    files
+}
+
 /// Write a model directory so that nothing is half-written: everything goes to a temporary
 /// directory beside the target, which then takes the target's place.
 ///
