@@ -70,11 +70,27 @@ fn label(view: &View<'_>, cell: &Cell<'_>) -> String {
 }
 
 fn render(header: &[String], rows: &[Vec<String>], sections: &[(usize, String)]) -> String {
+    render_with(header, rows, sections, false)
+}
+
+/// A table; columns are cut at 48 characters, except the last when `whole_last` (it can run
+/// on, as nothing follows it).
+fn render_with(
+    header: &[String],
+    rows: &[Vec<String>],
+    sections: &[(usize, String)],
+    whole_last: bool,
+) -> String {
     let cols = header.len();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for r in rows {
         for (i, c) in r.iter().enumerate().take(cols) {
-            widths[i] = widths[i].max(c.chars().count()).min(48);
+            let cap = if whole_last && i + 1 == cols {
+                usize::MAX
+            } else {
+                48
+            };
+            widths[i] = widths[i].max(c.chars().count()).min(cap);
         }
     }
     let fit = |s: &str, w: usize| -> String {
@@ -223,9 +239,9 @@ fn party_table(view: &View<'_>, p: u32) -> String {
         "Responsibility",
         "Part",
         "Status",
-        "What",
         "Asked by",
         "Chain",
+        "What",
     ]
     .map(String::from)
     .to_vec();
@@ -245,13 +261,13 @@ fn party_table(view: &View<'_>, p: u32) -> String {
             }
             .to_owned(),
             d.status.to_owned(),
-            d.description.clone().unwrap_or_default(),
             d.asked_by.map(|a| a.id).unwrap_or_default(),
             d.chain
                 .iter()
                 .map(|x| x.id.as_str())
                 .collect::<Vec<_>>()
                 .join(" → "),
+            d.description.clone().unwrap_or_default(),
         ]);
     }
     let party = view.party(p);
@@ -263,7 +279,7 @@ fn party_table(view: &View<'_>, p: u32) -> String {
         h.oversees.len(),
         view.services().len() * view.responsibilities().len()
     ));
-    out.push_str(&render(&header, &rows, &[]));
+    out.push_str(&render_with(&header, &rows, &[], true));
     out.push_str(&term::dim(
         "\nWhat: the row's or task's own words; Asked by: the provider whose service asks it of its customer; Chain: who does the rest, upstream last\n",
     ));
