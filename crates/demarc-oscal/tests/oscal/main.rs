@@ -3,6 +3,7 @@
 
 mod catalog;
 mod common;
+mod conformance;
 mod export;
 mod profile;
 mod schema;
