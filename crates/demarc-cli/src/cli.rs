@@ -82,8 +82,9 @@ pub struct OscalValidateArgs {
     /// A profile: report each of its controls that no system security plan implements.
     #[arg(long, value_name = "FILE")]
     pub profile: Option<PathBuf>,
-    /// Where to look for files that documents refer to by URL or name.
-    #[arg(long, value_name = "DIR")]
+    /// Where to look for files that documents refer to by URL or name: directories, or the
+    /// files themselves (used whatever their names).
+    #[arg(long, value_name = "PATH")]
     pub search: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
@@ -178,9 +179,13 @@ pub struct ExportArgs {
     pub dir: PathBuf,
     #[arg(long, value_enum)]
     pub format: ExportFormat,
-    #[arg(long, value_enum, default_value_t = ExportWhat::Matrix)]
-    pub what: ExportWhat,
-    /// The supplier (for a schedule) or the party to show (for the matrix).
+    /// What to write (default: the matrix). Not for the OSCAL formats, which say what they are.
+    #[arg(long, value_enum)]
+    pub what: Option<ExportWhat>,
+    /// The supplier (for a schedule), or the party to show (for the matrix). For oscal-ssp,
+    /// oscal-component and oscal-srm: the provider whose system it describes (default: the
+    /// model's customer's own system, else the system at the end of the chain); for
+    /// oscal-crm: the customer the slice is for.
     #[arg(long, value_name = "ID")]
     pub party: Option<String>,
     /// Only this service (for the matrix).
@@ -225,8 +230,8 @@ pub struct ImportOscalArgs {
     #[arg(short, long, value_name = "DIR")]
     pub output: PathBuf,
     /// Where to look for files that documents refer to by URL or name (catalogs, leveraged
-    /// plans).
-    #[arg(long, value_name = "DIR")]
+    /// plans): directories, or the files themselves.
+    #[arg(long, value_name = "PATH")]
     pub search: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,

@@ -46,6 +46,15 @@ use crate::error::Problem;
 use crate::profile::derived_uuid;
 use crate::schema;
 
+/// The text written where OSCAL requires a description that the model does not have; an
+/// import reads it back as no description.
+pub const NOT_RECORDED: &str = "Not recorded by demarc.";
+
+/// The description of the system in a customer responsibility matrix slice, which leaves
+/// out the provider's own account of its system.
+const NOT_SHARED: &str =
+    "The provider's description of its system is not part of this customer responsibility matrix.";
+
 /// What to export.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OscalExport {
@@ -230,9 +239,9 @@ impl<'a> Exporter<'a> {
         self.view.party_index(id).ok_or_else(|| {
             let known: Vec<&str> = self.model.parties.iter().map(|p| p.id.as_str()).collect();
             self.problem(format!(
-                "party {id:?} is not in the model{}: expected one of {}",
-                demarc_core::finding::did_you_mean(id, known.iter().copied()),
-                known.join(", ")
+                "party {id:?} is not in the model (the parties are {}){}",
+                known.join(", "),
+                demarc_core::finding::did_you_mean(id, known.iter().copied())
             ))
         })
     }
@@ -465,9 +474,9 @@ impl<'a> Exporter<'a> {
             (
                 "description",
                 json!(if description {
-                    svc.description.clone().unwrap_or_default()
+                    Self::description_of(svc)
                 } else {
-                    String::new()
+                    NOT_SHARED.to_owned()
                 }),
             ),
             ("props", props),
@@ -486,13 +495,22 @@ impl<'a> Exporter<'a> {
         ])
     }
 
+    /// A service's description, or [`NOT_RECORDED`] (OSCAL requires one; an import reads
+    /// that text back as none).
+    fn description_of(svc: &Service) -> String {
+        svc.description
+            .clone()
+            .filter(|d| !d.trim().is_empty())
+            .unwrap_or_else(|| NOT_RECORDED.to_owned())
+    }
+
     fn this_system_component(&self, s: ServiceIx, description: bool) -> Value {
         let svc = self.service(s);
         json!({
             "uuid": Self::this_system(&svc.id),
             "type": "this-system",
             "title": line(&svc.name, &svc.id),
-            "description": if description { svc.description.clone().unwrap_or_default() } else { String::new() },
+            "description": if description { Self::description_of(svc) } else { NOT_SHARED.to_owned() },
             "status": {"state": "operational"},
         })
     }
@@ -679,10 +697,15 @@ impl<'a> Exporter<'a> {
                             .iter()
                             .filter(|(_, _, side)| *side == Side::Customer)
                             .collect();
+                        // The upstream customer task of the same statement; else one that
+                        // covers the whole control (or, for work on the whole control, the
+                        // first customer task). Never a task of another statement: that
+                        // would claim a satisfaction the plan never made.
                         let pick = ups
                             .iter()
                             .find(|(_, ut, _)| ut.statement.as_deref() == st)
-                            .or(ups.first());
+                            .or_else(|| ups.iter().find(|(_, ut, _)| ut.statement.is_none()))
+                            .or_else(|| if st.is_none() { ups.first() } else { None });
                         if let Some((j, _, _)) = pick {
                             satisfied.push(json!({
                                 "uuid": uuid(&["satisfied", &svc.id, rid, &i.to_string()]),

@@ -49,7 +49,7 @@ pub fn resolve(href: &str, from: &Document, search: &[PathBuf]) -> Result<PathBu
     };
     let message = if xml.is_empty() {
         format!(
-            "cannot find the file named by {what}: {tried}; pass the directory that holds it as a search directory"
+            "cannot find the file named by {what}: {tried}; give the file itself (beside the document that names it, or with --catalog), or the directory that holds it under that name"
         )
     } else {
         format!(

@@ -192,7 +192,33 @@ fn import_documents_with(
     for cd in &defs {
         b.component_definition(cd);
     }
-    let model = b.finish(&chain, &defs, &sources);
+    let mut model = b.finish(&chain, &defs, &sources);
+    // A catalog given with plans (not a profile: a baseline's controls all matter) supplies
+    // the titles and text of the controls the plans implement; the rest of a full catalog
+    // would only be a thousand rows nobody has to fill.
+    if profiles.is_empty() && !catalogs.is_empty() && !model.allocations.is_empty() {
+        let used: HashSet<String> = model
+            .allocations
+            .iter()
+            .flat_map(|g| g.cells.iter().map(|c| c.responsibility.id.clone()))
+            .collect();
+        let before = model.catalogue.responsibilities().count();
+        for area in &mut model.catalogue.areas {
+            area.responsibilities.retain(|r| used.contains(&r.id));
+        }
+        model
+            .catalogue
+            .areas
+            .retain(|a| !a.responsibilities.is_empty());
+        let left_out = before - model.catalogue.responsibilities().count();
+        if left_out > 0 {
+            notes.add(
+                &catalogs[0].file,
+                "",
+                format!("the catalog gives the titles and text of the controls the documents implement; its {left_out} other controls are left out (give a profile to make every control of a baseline a row)"),
+            );
+        }
+    }
     Ok(Imported {
         model,
         notes: notes.finish(),

@@ -771,7 +771,7 @@ fn read_system(cx: &mut Cx<'_>, sc: &Map<String, Value>, p: &str, sys: &mut Syst
     sys.short_name = cx.string(sc, "system-name-short", p);
     sys.description = cx
         .string(sc, "description", p)
-        .filter(|d| !d.trim().is_empty());
+        .filter(|d| !d.trim().is_empty() && d.trim() != crate::export::NOT_RECORDED);
     for prop in props(cx, sc, p) {
         if prop.name == "cloud-service-model" && oscal_or_fedramp(prop.ns.as_deref()) {
             sys.service_model = Some(prop.value);

@@ -27,7 +27,7 @@ pub fn run(args: &ExportArgs, today: Date) -> Result<Outcome> {
     let view = View::new(&model);
     let findings = check(&view, today);
     let opts = ExportOptions {
-        what: match args.what {
+        what: match args.what.unwrap_or(ExportWhat::Matrix) {
             ExportWhat::Matrix => What::Matrix,
             ExportWhat::Schedule => What::Schedule,
             ExportWhat::PolicyAnnex => What::PolicyAnnex,
@@ -49,6 +49,16 @@ fn oscal(
     what: OscalExport,
     today: Date,
 ) -> Result<Outcome> {
+    if args.what.is_some() {
+        anyhow::bail!(
+            "--what does not apply to the OSCAL formats: the format says what the document is (leave --what out)"
+        );
+    }
+    if args.service.is_some() {
+        anyhow::bail!(
+            "--service does not apply to the OSCAL formats: --party chooses the system (leave --service out)"
+        );
+    }
     let text = super::oscal::export(model, what, args.party.as_deref(), today)?;
     write_out(args, &text)
 }

@@ -170,17 +170,26 @@ fn finding_json(f: &Finding) -> serde_json::Value {
     serde_json::Value::Object(o)
 }
 
+/// Notes on standard error: what was read with an assumption, or left out. Long lists are cut
+/// (`--format json` gives them all).
 fn print_notes(notes: &[Problem]) {
+    const SHOWN: usize = 20;
     if notes.is_empty() {
         return;
     }
     eprintln!(
-        "{} {} thing(s) in the input were not understood and are not in the result:",
+        "{} {} note(s) about the input (read with an assumption, or not carried into the result):",
         term::yellow("note:"),
         notes.len()
     );
-    for n in notes {
+    for n in notes.iter().take(SHOWN) {
         eprintln!("  {n}");
+    }
+    if notes.len() > SHOWN {
+        eprintln!(
+            "  … and {} more (--format json lists them all)",
+            notes.len() - SHOWN
+        );
     }
 }
 
@@ -308,7 +317,7 @@ pub fn export(
     match demarc_oscal::export::export(model, what, party, today) {
         Ok(v) => Ok(serde_json::to_string_pretty(&v)? + "\n"),
         Err(problems) => anyhow::bail!(
-            "the OSCAL document could not be made valid, so nothing was written:\n{}",
+            "cannot export OSCAL, so nothing was written:\n{}",
             problems
                 .iter()
                 .map(|p| format!("  {p}"))

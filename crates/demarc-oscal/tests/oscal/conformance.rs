@@ -1,6 +1,8 @@
 //! Every OSCAL JSON file under `../shared/data` imports through the public entry point (the
 //! one `demarc import oscal` uses), or fails for a reason stated here.
 
+#![allow(clippy::unwrap_used, clippy::panic)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -76,5 +78,41 @@ fn every_oscal_json_file_in_the_shared_data_imports() {
             ("SystemSecurityPlan".to_owned(), 11),
         ]),
         "not OSCAL: {not_oscal:?}"
+    );
+}
+
+/// A full catalog given with a chain of plans gives the titles and text of the controls the
+/// plans implement, and no rows for the others (a profile would: a baseline's controls all
+/// matter).
+#[test]
+fn a_catalog_with_plans_titles_the_controls_they_use() {
+    let (Some(dir), Some(catalog)) = (
+        shared_data("nist-oscal-srm-prototype/examples"),
+        shared_data("nist-oscal-content/catalog/NIST_SP-800-53_rev5.0.1_catalog.json"),
+    ) else {
+        return;
+    };
+    let paths = vec![
+        dir.join("example.ssp.csp.json"),
+        dir.join("example.ssp.msp.json"),
+        dir.join("example.ssp.app.json"),
+        catalog,
+    ];
+    let imported = import::import(&paths, &[]).unwrap();
+    let m = &imported.model;
+    assert_eq!(m.catalogue.responsibilities().count(), 44);
+    let (_, ac2) = m
+        .catalogue
+        .responsibilities()
+        .find(|(_, r)| r.id == "ac-2")
+        .unwrap();
+    assert_eq!(ac2.title, "AC-2 Account Management");
+    assert!(
+        imported
+            .notes
+            .iter()
+            .any(|n| n.message.contains("its 963 other controls are left out")),
+        "{:#?}",
+        imported.notes
     );
 }
