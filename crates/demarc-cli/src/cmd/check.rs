@@ -76,7 +76,8 @@ pub fn run(args: &CheckArgs, today: Date) -> Result<Outcome> {
     Ok(outcome)
 }
 
-fn finding_json(dir: &Path, model: &Model, f: &Finding) -> serde_json::Value {
+/// A finding as JSON, without its place: code, severity, message, fix and the ids it is about.
+pub fn finding_fields(f: &Finding) -> serde_json::Map<String, serde_json::Value> {
     let mut o = serde_json::Map::new();
     o.insert("code".into(), f.code.as_str().into());
     o.insert("severity".into(), f.severity.as_str().into());
@@ -91,6 +92,11 @@ fn finding_json(dir: &Path, model: &Model, f: &Finding) -> serde_json::Value {
             o.insert(k.into(), v.clone().into());
         }
     }
+    o
+}
+
+fn finding_json(dir: &Path, model: &Model, f: &Finding) -> serde_json::Value {
+    let mut o = finding_fields(f);
     if let Some(file) = load::file_of(dir, model, f.loc) {
         o.insert("file".into(), file.into());
         if let Some(l) = f.loc {

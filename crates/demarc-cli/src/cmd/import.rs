@@ -79,16 +79,7 @@ pub fn run(args: ImportArgs, _today: Date) -> Result<Outcome> {
             .collect(),
     };
     after.files.extend(out.iter().cloned());
-    if let Err(errors) = yaml::parse(&after) {
-        anyhow::bail!(
-            "the imported model would not read back, so nothing was written: {}",
-            errors
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ")
-        );
-    }
+    read_back(after)?;
     if !args.dry_run {
         write::write_dir(&args.into, &out)
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", args.into.display()))?;
@@ -97,6 +88,21 @@ pub fn run(args: ImportArgs, _today: Date) -> Result<Outcome> {
         }
     }
     Ok(Outcome::Ok)
+}
+
+/// The model the files of an import read back as; an error (and nothing written) if they do
+/// not read.
+pub fn read_back(files: ModelFiles) -> Result<Model> {
+    yaml::parse(&files).map_err(|errors| {
+        anyhow::anyhow!(
+            "the imported model would not read back, so nothing was written: {}",
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    })
 }
 
 /// The allocation files after an import: a service whose cells did not change keeps its

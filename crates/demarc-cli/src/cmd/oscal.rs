@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::Result;
 use demarc_core::model::Model;
 use demarc_core::{Date, Finding, Severity, Status, View};
-use demarc_formats::yaml::{self, ModelFiles, write};
+use demarc_formats::yaml::{ModelFiles, write};
 use demarc_oscal::{OscalError, Problem};
 
 use crate::Outcome;
@@ -151,18 +151,8 @@ fn validate(args: &OscalValidateArgs) -> Result<Outcome> {
 }
 
 fn finding_json(f: &Finding) -> serde_json::Value {
-    let mut o = serde_json::Map::new();
-    o.insert("code".into(), f.code.as_str().into());
-    o.insert("severity".into(), f.severity.as_str().into());
-    o.insert("message".into(), f.message.clone().into());
-    o.insert("fix".into(), f.fix.clone().into());
-    for (k, v) in [
-        ("file", &f.document),
-        ("pointer", &f.pointer),
-        ("service", &f.service),
-        ("responsibility", &f.responsibility),
-        ("party", &f.party),
-    ] {
+    let mut o = super::check::finding_fields(f);
+    for (k, v) in [("file", &f.document), ("pointer", &f.pointer)] {
         if let Some(v) = v {
             o.insert(k.into(), v.clone().into());
         }
@@ -228,18 +218,8 @@ pub fn import(args: &ImportOscalArgs) -> Result<Outcome> {
     let mut model = imported.model;
     let files = write::model_files_with_catalogues(&mut model);
     // What is written must read back as the model imported; check before writing anything.
-    let back = yaml::parse(&ModelFiles {
+    let back = super::import::read_back(ModelFiles {
         files: files.clone(),
-    })
-    .map_err(|errors| {
-        anyhow::anyhow!(
-            "the imported model would not read back, so nothing was written: {}",
-            errors
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ")
-        )
     })?;
     if back.without_locations() != model.without_locations() {
         anyhow::bail!(
