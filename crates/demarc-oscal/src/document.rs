@@ -322,79 +322,6 @@ fn kind_of(file: &str, value: &Value) -> Result<Kind, OscalError> {
     }
 }
 
-/// A quick guess at a document's kind from the first bytes of its file, without parsing it
-/// (used to start compiling the schema while the document is parsed). JSON: the first key of
-/// the root object that is a model root key, skipping values before it (`$schema`). YAML: the
-/// first unindented `key:` line that is one. `None` when the head does not tell; the real
-/// kind always comes from the parsed document.
-pub fn sniff_kind(head: &[u8]) -> Option<Kind> {
-    let head = strip_bom(head);
-    match sniff(head) {
-        Format::Json => sniff_json(head),
-        Format::Yaml => sniff_yaml(head),
-    }
-}
-
-fn sniff_json(bytes: &[u8]) -> Option<Kind> {
-    let mut i = bytes.iter().position(|&b| b == b'{')? + 1;
-    loop {
-        i += bytes[i..].iter().position(|b| !b.is_ascii_whitespace())?;
-        if bytes[i] != b'"' {
-            return None;
-        }
-        let end = string_end(bytes, i)?;
-        let key = std::str::from_utf8(&bytes[i + 1..end - 1]).ok()?;
-        if let Some(kind) = Kind::from_root_key(key) {
-            return Some(kind);
-        }
-        // Skip `: value ,` (the value of a key before the root key, e.g. `$schema`).
-        i = end;
-        i += bytes[i..].iter().position(|b| !b.is_ascii_whitespace())?;
-        if bytes[i] != b':' {
-            return None;
-        }
-        i += 1;
-        let mut depth = 0usize;
-        loop {
-            match *bytes.get(i)? {
-                b'"' => {
-                    i = string_end(bytes, i)?;
-                    continue;
-                }
-                b'{' | b'[' => depth += 1,
-                b'}' | b']' => depth = depth.checked_sub(1)?,
-                b',' if depth == 0 => break,
-                _ => {}
-            }
-            i += 1;
-        }
-        i += 1;
-    }
-}
-
-/// The index just past the closing quote of the JSON string starting at `start`.
-fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
-    let mut i = start + 1;
-    loop {
-        match *bytes.get(i)? {
-            b'\\' => i += 2,
-            b'"' => return Some(i + 1),
-            _ => i += 1,
-        }
-    }
-}
-
-fn sniff_yaml(bytes: &[u8]) -> Option<Kind> {
-    let text = match std::str::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).ok()?,
-    };
-    text.lines()
-        .filter(|line| !line.starts_with([' ', '\t', '#', '-']))
-        .filter_map(|line| line.split_once(':'))
-        .find_map(|(key, _)| Kind::from_root_key(key.trim().trim_matches(['"', '\''])))
-}
-
 /// "an array", "a string", ... for messages.
 pub(crate) fn json_type(value: &Value) -> &'static str {
     match value {
@@ -500,20 +427,5 @@ mod tests {
             panic!("{err:?}");
         };
         assert_eq!((line, column), (2, 9));
-    }
-
-    #[test]
-    fn sniffing_the_kind_from_the_head() {
-        assert_eq!(sniff_kind(br#"{"catalog": {"uuid"#), Some(Kind::Catalog));
-        assert_eq!(
-            sniff_kind(br#" {"$schema": "a\"}{,", "x": [1, {"y": "}"}], "profile": {"#),
-            Some(Kind::Profile)
-        );
-        assert_eq!(sniff_kind(br#"{"$schema": "a", "#), None);
-        assert_eq!(
-            sniff_kind(b"---\n# c\n\"$schema\": x\nsystem-security-plan:\n  uuid: x\n"),
-            Some(Kind::SystemSecurityPlan)
-        );
-        assert_eq!(sniff_kind(b"a:\n  catalog: 1\n"), None);
     }
 }

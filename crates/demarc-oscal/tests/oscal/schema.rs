@@ -115,13 +115,6 @@ fn every_valid_real_file_validates() {
             COMPLETE.is_valid(&doc.value),
             "{rel}: the complete schema disagrees"
         );
-        // The kind guessed from the file's head (to compile the schema early) is right.
-        let bytes = std::fs::read(&path).unwrap();
-        assert_eq!(
-            document::sniff_kind(&bytes[..bytes.len().min(65536)]),
-            Some(doc.kind),
-            "{rel}"
-        );
         *kinds.entry(doc.kind).or_default() += 1;
         checked += 1;
     }
