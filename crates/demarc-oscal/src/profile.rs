@@ -71,17 +71,12 @@ pub fn resolve_with(
     given: &[&Document],
     notes: &mut Vec<Problem>,
 ) -> Result<Catalog, OscalError> {
-    let (files, dirs): (Vec<&PathBuf>, Vec<&PathBuf>) = search.iter().partition(|p| p.is_file());
-    let dirs: Vec<PathBuf> = dirs.into_iter().cloned().collect();
-    let loaded = files
-        .into_iter()
-        .map(|f| document::load(f))
-        .collect::<Result<Vec<Document>, OscalError>>()?;
-    let mut all: Vec<&Document> = given.to_vec();
-    all.extend(loaded.iter());
+    let (files, dirs): (Vec<PathBuf>, Vec<PathBuf>) =
+        search.iter().cloned().partition(|p| p.is_file());
     let mut resolver = Resolver {
         search: &dirs,
-        given: &all,
+        files: &files,
+        given,
         stack: vec![doc_key(profile)],
     };
     resolver.profile(profile, notes)
@@ -203,6 +198,8 @@ struct Selection {
 #[derive(Debug)]
 struct Resolver<'a> {
     search: &'a [PathBuf],
+    /// Files named among the search paths: read only when an import turns out to need one.
+    files: &'a [PathBuf],
     given: &'a [&'a Document],
     /// The profiles being resolved, outermost first (to refuse circular imports).
     stack: Vec<String>,
@@ -341,6 +338,17 @@ impl<'a> Resolver<'a> {
                 return Ok(Source::Given(d));
             }
         }
+        // A file named among the search paths, by the same rule.
+        for h in &expanded.hrefs {
+            if let Some(name) = href::file_name(h)
+                && let Some(f) = self
+                    .files
+                    .iter()
+                    .find(|f| f.file_name().and_then(|n| n.to_str()) == Some(name.as_str()))
+            {
+                return Ok(Source::Loaded(document::load(f)?));
+            }
+        }
         let problem = match href::resolve(&import.href, from, self.search) {
             Ok(path) => {
                 let doc = document::load(&path)?;
@@ -348,23 +356,38 @@ impl<'a> Resolver<'a> {
             }
             Err(p) => p,
         };
-        let catalogs: Vec<&&Document> = self
-            .given
-            .iter()
-            .filter(|d| d.kind == Kind::Catalog)
-            .collect();
-        if let [only] = catalogs.as_slice() {
+        // Not found: the one catalog given, if there is exactly one (a search file counts
+        // when nothing else is given; it is read to see that it is a catalog).
+        let note = |file: &str, notes: &mut Vec<Problem>| {
             notes.push(Problem::new(
                 from.file.clone(),
                 import.pointer.clone(),
                 format!(
-                    "import {:?} ({}) is not found; using the catalog given, {}",
+                    "import {:?} ({}) is not found; using the catalog given, {file}",
                     import.href,
                     expanded.hrefs.join(", "),
-                    only.file
                 ),
             ));
-            return Ok(Source::Given(only));
+        };
+        let catalogs: Vec<&Document> = self
+            .given
+            .iter()
+            .copied()
+            .filter(|d| d.kind == Kind::Catalog)
+            .collect();
+        match (catalogs.as_slice(), self.files) {
+            ([only], _) => {
+                note(&only.file, notes);
+                return Ok(Source::Given(only));
+            }
+            ([], [only]) => {
+                let doc = document::load(only)?;
+                if doc.kind == Kind::Catalog {
+                    note(&doc.file, notes);
+                    return Ok(Source::Loaded(doc));
+                }
+            }
+            _ => {}
         }
         Err(locate(problem))
     }
