@@ -129,7 +129,11 @@ pub fn expand_paths(paths: &[PathBuf]) -> Result<Vec<(PathBuf, bool)>, OscalErro
                 .filter(|f| {
                     f.is_file()
                         && f.extension().and_then(|x| x.to_str()).is_some_and(|x| {
-                            matches!(x.to_ascii_lowercase().as_str(), "json" | "yaml" | "yml")
+                            // XML too, so that an import says it left it out and why.
+                            matches!(
+                                x.to_ascii_lowercase().as_str(),
+                                "json" | "yaml" | "yml" | "xml"
+                            )
                         })
                 })
                 .collect();

@@ -177,6 +177,13 @@ fn too_large(file: &str, len: u64) -> OscalError {
 
 fn parse(file: &str, bytes: &[u8], format: Format) -> Result<Document, OscalError> {
     let bytes = strip_bom(bytes);
+    // OSCAL in XML: say so, instead of the YAML or JSON reader's complaint about `<`.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<') {
+        return Err(OscalError::Read {
+            file: file.to_owned(),
+            message: "is XML: demarc reads OSCAL in JSON or YAML; convert it first (for example with NIST's oscal-cli: `oscal-cli ssp convert --to json FILE OUT`, or `catalog` / `profile` for those)".to_owned(),
+        });
+    }
     let value = match format {
         Format::Json => parse_json(file, bytes)?,
         Format::Yaml => parse_yaml(file, bytes)?,
@@ -194,7 +201,8 @@ fn parse_json(file: &str, bytes: &[u8]) -> Result<Value, OscalError> {
     serde_json::from_slice(bytes).map_err(|e| OscalError::Syntax {
         file: file.to_owned(),
         line: e.line(),
-        column: e.column(),
+        // serde_json says column 0 at the end of the file; columns count from 1.
+        column: e.column().max(1),
         message: json_message(&e),
     })
 }

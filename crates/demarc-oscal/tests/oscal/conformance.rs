@@ -116,3 +116,32 @@ fn a_catalog_with_plans_titles_the_controls_they_use() {
         imported.notes
     );
 }
+
+/// OSCAL in XML is named as such (not "invalid YAML"); in a directory it is left out with a
+/// note saying why.
+#[test]
+fn xml_is_named_and_left_out_with_a_note() {
+    let dir = std::env::temp_dir().join(format!("demarc-oscal-xml-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let xml = dir.join("plan.xml");
+    std::fs::write(
+        &xml,
+        "<?xml version=\"1.0\"?>\n<system-security-plan xmlns=\"http://csrc.nist.gov/ns/oscal/1.0\"/>\n",
+    )
+    .unwrap();
+    let err = document::load(&xml).unwrap_err().to_string();
+    assert!(err.contains("plan.xml") && err.contains("is XML"), "{err}");
+    let catalog = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/oscal-chain/plans/example-controls.json");
+    std::fs::copy(&catalog, dir.join("example-controls.json")).unwrap();
+    let imported = import::import(std::slice::from_ref(&dir), &[]).unwrap();
+    assert!(
+        imported
+            .notes
+            .iter()
+            .any(|n| n.file.ends_with("plan.xml") && n.message.contains("is XML")),
+        "{:#?}",
+        imported.notes
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
