@@ -188,7 +188,8 @@ pub struct ExportArgs {
     /// oscal-crm: the customer the slice is for.
     #[arg(long, value_name = "ID")]
     pub party: Option<String>,
-    /// Only this service (for the matrix).
+    /// Only this service (for the matrix); for oscal-crm, the service whose responsibility
+    /// matrix it is (default: the furthest downstream one the customer uses).
     #[arg(long, value_name = "ID")]
     pub service: Option<String>,
     /// Write to this file instead of standard output (written whole or not at all).

@@ -1796,3 +1796,64 @@ fn each_broken_oscal_example_reports_exactly_its_code() {
         }
     }
 }
+
+/// A customer with several suppliers gets a responsibility matrix slice for each service it
+/// uses (`--service`); not for a service it does not use, and `--service` is for oscal-crm only.
+#[test]
+fn oscal_crm_slice_per_service() {
+    let tmp = TempDir::new("crm-per-service");
+    for service in ["it-support", "office-365", "ledgerly-finance"] {
+        let out = tmp.join(&format!("{service}.json"));
+        demarc(&[
+            "export",
+            "examples/riverside",
+            "--format",
+            "oscal-crm",
+            "--party",
+            "riverside",
+            "--service",
+            service,
+            "-o",
+            s(&out),
+        ])
+        .expect(0);
+        demarc(&["oscal", "validate", s(&out)]).expect(0);
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        let name = v["system-security-plan"]["system-characteristics"]["system-name"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(!name.is_empty());
+    }
+    // Nimbus hosting is Ledgerly's supplier, not the Trust's.
+    let out = tmp.join("nimbus.json");
+    let run = demarc(&[
+        "export",
+        "examples/riverside",
+        "--format",
+        "oscal-crm",
+        "--party",
+        "riverside",
+        "--service",
+        "nimbus-hosting",
+        "-o",
+        s(&out),
+    ]);
+    run.expect(2);
+    assert!(
+        run.stderr.contains("does not use nimbus-hosting"),
+        "{}",
+        run.stderr
+    );
+    assert!(!out.exists());
+    let run = demarc(&[
+        "export",
+        "examples/riverside",
+        "--format",
+        "oscal-ssp",
+        "--service",
+        "office-365",
+    ]);
+    run.expect(2);
+    assert!(run.stderr.contains("oscal-crm only"), "{}", run.stderr);
+}

@@ -83,6 +83,19 @@ pub fn export(
     party: Option<&str>,
     today: Date,
 ) -> Result<Value, Vec<Problem>> {
+    export_with(model, what, party, None, today)
+}
+
+/// [`export`], with the service a customer responsibility matrix is of (`service`; by
+/// default the furthest downstream service the customer uses that another party provides).
+/// `service` is only for [`OscalExport::Crm`].
+pub fn export_with(
+    model: &Model,
+    what: OscalExport,
+    party: Option<&str>,
+    service: Option<&str>,
+    today: Date,
+) -> Result<Value, Vec<Problem>> {
     let view = View::new(model);
     let ex = Exporter {
         model,
@@ -95,8 +108,13 @@ pub fn export(
             let s = ex.system(party)?;
             ex.ssp(s)?
         }
+        _ if service.is_some() && what != OscalExport::Crm => {
+            return Err(ex.problem(
+                "a service is chosen only for a customer responsibility matrix; --party chooses the system".to_owned(),
+            ));
+        }
         OscalExport::ComponentDefinition => ex.component_definition(party)?,
-        OscalExport::Crm => ex.crm(party)?,
+        OscalExport::Crm => ex.crm(party, service)?,
         OscalExport::Srm => {
             let s = ex.system(party)?;
             return Ok(ex.srm(s));
@@ -979,7 +997,7 @@ impl<'a> Exporter<'a> {
 
     // ---- customer responsibility matrix slice ----
 
-    fn crm(&self, party: Option<&str>) -> Result<Value, Vec<Problem>> {
+    fn crm(&self, party: Option<&str>, service: Option<&str>) -> Result<Value, Vec<Problem>> {
         let c = match party {
             Some(id) => self.party_ix(id)?,
             None => self.view.customer.ok_or_else(|| {
@@ -987,14 +1005,37 @@ impl<'a> Exporter<'a> {
             })?,
         };
         let depth = self.downstream_rank();
-        let Some(s) = (0..self.model.services.len())
-            .filter(|&s| {
-                let s = s as ServiceIx;
-                self.view.consumer(s) == Some(c) && self.view.provider(s) != Some(c)
-            })
-            .max_by_key(|&s| (depth[s], std::cmp::Reverse(s)))
-            .map(|s| s as ServiceIx)
-        else {
+        let uses = |s: usize| {
+            let s = s as ServiceIx;
+            self.view.consumer(s) == Some(c) && self.view.provider(s) != Some(c)
+        };
+        let chosen = match service {
+            Some(id) => {
+                let Some(s) = self.view.service_index(id) else {
+                    let known: Vec<&str> =
+                        self.model.services.iter().map(|s| s.id.as_str()).collect();
+                    return Err(self.problem(format!(
+                        "service {id:?} is not in the model (the services are {}){}",
+                        known.join(", "),
+                        demarc_core::finding::did_you_mean(id, known.iter().copied())
+                    )));
+                };
+                if !uses(s as usize) {
+                    return Err(self.problem(format!(
+                        "{} does not use {} from another party: its responsibility matrix is not {}'s to receive",
+                        self.view.party(c).id,
+                        id,
+                        self.view.party(c).id
+                    )));
+                }
+                Some(s)
+            }
+            None => (0..self.model.services.len())
+                .filter(|&s| uses(s))
+                .max_by_key(|&s| (depth[s], std::cmp::Reverse(s)))
+                .map(|s| s as ServiceIx),
+        };
+        let Some(s) = chosen else {
             return Err(self.problem(format!(
                 "{} uses no service another party provides: there is no responsibility matrix to give it",
                 self.view.party(c).id

@@ -54,12 +54,18 @@ fn oscal(
             "--what does not apply to the OSCAL formats: the format says what the document is (leave --what out)"
         );
     }
-    if args.service.is_some() {
+    if args.service.is_some() && what != OscalExport::Crm {
         anyhow::bail!(
-            "--service does not apply to the OSCAL formats: --party chooses the system (leave --service out)"
+            "--service applies to oscal-crm only (the service whose responsibility matrix it is); for the other OSCAL formats --party chooses the system"
         );
     }
-    let text = super::oscal::export(model, what, args.party.as_deref(), today)?;
+    let text = super::oscal::export(
+        model,
+        what,
+        args.party.as_deref(),
+        args.service.as_deref(),
+        today,
+    )?;
     write_out(args, &text)
 }
 

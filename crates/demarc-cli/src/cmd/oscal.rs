@@ -292,9 +292,10 @@ pub fn export(
     model: &Model,
     what: demarc_oscal::export::OscalExport,
     party: Option<&str>,
+    service: Option<&str>,
     today: Date,
 ) -> Result<String> {
-    match demarc_oscal::export::export(model, what, party, today) {
+    match demarc_oscal::export::export_with(model, what, party, service, today) {
         Ok(v) => Ok(serde_json::to_string_pretty(&v)? + "\n"),
         Err(problems) => anyhow::bail!(
             "cannot export OSCAL, so nothing was written:\n{}",
