@@ -342,6 +342,15 @@ pub(crate) fn json_type(value: &Value) -> &'static str {
     }
 }
 
+/// Free a value on a thread of its own: freeing a large document's value (tens of thousands
+/// of small allocations) takes as long as validating it, and a command that is about to exit
+/// need not wait for it. If no thread can be started, it is freed here.
+pub fn drop_in_background<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new()
+        .name("drop-documents".to_owned())
+        .spawn(move || drop(value));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -281,7 +281,22 @@ impl<'a> Resolver<'a> {
         notes: &mut Vec<Problem>,
     ) -> Result<Catalog, OscalError> {
         let source = self.find(import, from, notes)?;
-        let doc = source.doc();
+        let result = self.read_source(source.doc(), import, from, notes);
+        // A document read for this import is no longer needed: freeing a large catalog's
+        // value takes as long as reading it, so it is freed off the main thread.
+        if let Source::Loaded(doc) = source {
+            crate::document::drop_in_background(doc);
+        }
+        result
+    }
+
+    fn read_source(
+        &mut self,
+        doc: &Document,
+        import: &Import,
+        from: &Document,
+        notes: &mut Vec<Problem>,
+    ) -> Result<Catalog, OscalError> {
         match doc.kind {
             Kind::Catalog => catalog::read_content(doc, notes),
             Kind::Profile => {

@@ -78,17 +78,8 @@ pub fn validate_files(
     }
     report.problems.sort();
     report.findings = crate::crossref::check(&docs, profile_controls);
-    drop_in_background(docs);
+    crate::document::drop_in_background(docs);
     Ok(report)
-}
-
-/// Free the documents on a thread of their own: freeing the values of a large catalog (tens
-/// of thousands of small allocations) takes as long as validating it, and a command that
-/// is about to exit need not wait for it. (If no thread can be started, they are freed here.)
-fn drop_in_background(docs: Vec<Document>) {
-    let _ = std::thread::Builder::new()
-        .name("drop-documents".to_owned())
-        .spawn(move || drop(docs));
 }
 
 /// The files `paths` name: files as given, directories replaced by their `*.json`, `*.yaml`

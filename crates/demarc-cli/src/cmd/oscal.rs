@@ -205,6 +205,8 @@ fn resolve(args: &OscalResolveArgs) -> Result<Outcome> {
         }
         None => crate::term::out(&text),
     }
+    // The process ends here: no need to free the catalog piece by piece first.
+    std::mem::forget((catalog, json, text));
     Ok(Outcome::Ok)
 }
 
