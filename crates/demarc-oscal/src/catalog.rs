@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use demarc_core::model::{Area, Catalogue, CatalogueInfo, Layer, Responsibility, Statement};
 use serde_json::{Map, Value};
 
-use crate::document::{Document, Kind};
+use crate::document::{Document, Kind, json_type};
 use crate::error::{OscalError, Problem, pointer_push};
 
 /// The OSCAL version demarc writes (and validates against).
@@ -445,7 +445,7 @@ impl<'n> Reader<'n> {
             None => {
                 self.error(
                     loc,
-                    format!("expected {what} (a JSON object), found {}", kind_of(v)),
+                    format!("expected {what} (a JSON object), found {}", json_type(v)),
                 );
                 None
             }
@@ -463,7 +463,7 @@ impl<'n> Reader<'n> {
             Value::String(s) => Some(s.clone()),
             other => {
                 let l = loc.key(key);
-                self.error(&l, format!("expected a string, found {}", kind_of(other)));
+                self.error(&l, format!("expected a string, found {}", json_type(other)));
                 None
             }
         }
@@ -499,7 +499,7 @@ impl<'n> Reader<'n> {
             Some(Value::Array(a)) => a,
             Some(other) => {
                 let l = loc.key(key);
-                self.error(&l, format!("expected an array, found {}", kind_of(other)));
+                self.error(&l, format!("expected an array, found {}", json_type(other)));
                 &[]
             }
         }
@@ -608,7 +608,10 @@ impl<'n> Reader<'n> {
         match v {
             Value::String(s) => Some(s.clone()),
             other => {
-                self.error(loc, format!("expected a string, found {}", kind_of(other)));
+                self.error(
+                    loc,
+                    format!("expected a string, found {}", json_type(other)),
+                );
                 None
             }
         }
@@ -623,7 +626,7 @@ impl<'n> Reader<'n> {
         f: fn(&mut Self, &Value, &Loc) -> Option<T>,
     ) -> Vec<T> {
         let Value::Array(items) = v else {
-            self.error(loc, format!("expected an array, found {}", kind_of(v)));
+            self.error(loc, format!("expected an array, found {}", json_type(v)));
             return Vec::new();
         };
         let mut out = Vec::with_capacity(items.len());
@@ -838,7 +841,7 @@ impl<'n> Reader<'n> {
                         &l,
                         format!(
                             "expected a parameter value (a string), found {}",
-                            kind_of(other)
+                            json_type(other)
                         ),
                     );
                 }
@@ -870,7 +873,7 @@ impl<'n> Reader<'n> {
                             let cloc = chl.index(i);
                             self.error(
                                 &cloc,
-                                format!("expected a choice (a string), found {}", kind_of(other)),
+                                format!("expected a choice (a string), found {}", json_type(other)),
                             );
                         }
                     }
@@ -936,17 +939,6 @@ impl<'n> Reader<'n> {
         self.missing(m, "href", loc, "a link");
         link.href = href?;
         Some(link)
-    }
-}
-
-pub(crate) fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

@@ -522,6 +522,22 @@ impl<'a> Exporter<'a> {
             .unwrap_or_else(|| NOT_RECORDED.to_owned())
     }
 
+    /// The `provided-uuid` a customer responsibility points at: the provider task of the same
+    /// statement (`provided`: statement and task index of each provider task), or none.
+    fn provided_link(
+        provided: &[(Option<&str>, usize)],
+        st: Option<&str>,
+        service: &str,
+        rid: &str,
+    ) -> Value {
+        provided
+            .iter()
+            .find(|(x, _)| *x == st)
+            .map_or(Value::Null, |(_, k)| {
+                json!(Self::provided_uuid(service, rid, *k))
+            })
+    }
+
     fn this_system_component(&self, s: ServiceIx, description: bool) -> Value {
         let svc = self.service(s);
         json!({
@@ -744,12 +760,7 @@ impl<'a> Exporter<'a> {
                     );
                 }
                 (Side::Customer, TaskKind::Operate) => {
-                    let link = first_provided
-                        .iter()
-                        .find(|(pst, _)| *pst == st)
-                        .map_or(Value::Null, |(_, k)| {
-                            json!(Self::provided_uuid(&svc.id, rid, *k))
-                        });
+                    let link = Self::provided_link(&first_provided, st, &svc.id, rid);
                     let responsibility = obj(vec![
                         ("uuid", json!(Self::responsibility_uuid(&svc.id, rid, i))),
                         ("provided-uuid", link),
@@ -1108,12 +1119,7 @@ impl<'a> Exporter<'a> {
                             )
                         });
                     let st = t.statement.as_deref();
-                    let link = provided_at
-                        .iter()
-                        .find(|(x, _)| *x == st)
-                        .map_or(Value::Null, |(_, k)| {
-                            json!(Self::provided_uuid(&svc.id, rid, *k))
-                        });
+                    let link = Self::provided_link(&provided_at, st, &svc.id, rid);
                     parts.push(
                         st,
                         json!({
@@ -1251,12 +1257,7 @@ impl<'a> Exporter<'a> {
                 if self.side(s, t) == Side::Customer && t.kind == TaskKind::Operate {
                     let d = t.terms.description.clone().unwrap_or_default();
                     let st = t.statement.as_deref();
-                    let link = provided_at
-                        .iter()
-                        .find(|(x, _)| *x == st)
-                        .map_or(Value::Null, |(_, k)| {
-                            json!(Self::provided_uuid(&svc.id, rid, *k))
-                        });
+                    let link = Self::provided_link(&provided_at, st, &svc.id, rid);
                     parts.push(
                         st,
                         json!({

@@ -523,24 +523,13 @@ impl<'a> Builder<'a> {
 
     /// The owner of a plan (see the module documentation).
     fn owner(&mut self, plan: &Ssp) -> String {
-        let org_name = |uuid: &str| -> Option<String> {
-            let p = plan.party(uuid)?;
-            if p.is_organization() {
-                return p.name.clone();
-            }
-            p.member_of
-                .iter()
-                .filter_map(|m| plan.party(m))
-                .find(|o| o.is_organization())
-                .and_then(|o| o.name.clone())
-        };
         for role in ["system-owner", "cloud-service-provider"] {
             let found = plan
                 .responsible_parties
                 .iter()
                 .filter(|rp| rp.role_id == role)
                 .flat_map(|rp| rp.party_uuids.iter())
-                .find_map(|u| org_name(u));
+                .find_map(|u| plan.organisation_name(u));
             if let Some(name) = found {
                 return self.org_party(&name);
             }
@@ -845,17 +834,10 @@ impl<'a> Builder<'a> {
 
     /// The service of a leveraged authorization whose plan is not among the files.
     fn external_service(&mut self, plan: &Ssp, la: &ssp::Leveraged, customer: &str) -> usize {
-        let party_name = la.party_uuid.as_deref().and_then(|u| {
-            let p = plan.party(u)?;
-            if p.is_organization() {
-                return p.name.clone();
-            }
-            p.member_of
-                .iter()
-                .filter_map(|m| plan.party(m))
-                .find(|o| o.is_organization())
-                .and_then(|o| o.name.clone())
-        });
+        let party_name = la
+            .party_uuid
+            .as_deref()
+            .and_then(|u| plan.organisation_name(u));
         let title = if la.title.is_empty() {
             "Leveraged system".to_owned()
         } else {

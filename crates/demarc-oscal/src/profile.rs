@@ -589,7 +589,10 @@ fn read_merge(r: &mut Reader, v: &Value, loc: &Loc) -> MergeSpec {
         }
         Some(other) => r.error(
             &loc.key("as-is"),
-            format!("expected true or false, found {}", catalog::kind_of(other)),
+            format!(
+                "expected true or false, found {}",
+                crate::document::json_type(other)
+            ),
         ),
     }
     if m.contains_key("custom") {

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use crate::document::{Document, Kind};
+use crate::document::{Document, Kind, json_type};
 use crate::error::{OscalError, Problem, pointer_push};
 
 /// The FedRAMP namespace, whose `control-origination` and `implementation-status` props
@@ -296,7 +296,7 @@ impl Cx<'_> {
             None => {
                 self.error(
                     pointer,
-                    format!("expected {what} (an object), found {}", type_name(v)),
+                    format!("expected {what} (an object), found {}", json_type(v)),
                 );
                 None
             }
@@ -321,7 +321,7 @@ impl Cx<'_> {
                     &pointer_push(pointer, key),
                     format!(
                         "expected `{key}` to be a string, found {}",
-                        type_name(other)
+                        json_type(other)
                     ),
                 );
                 None
@@ -366,7 +366,7 @@ impl Cx<'_> {
                     &pointer_push(pointer, key),
                     format!(
                         "expected `{key}` to be an array, found {}",
-                        type_name(other)
+                        json_type(other)
                     ),
                 );
                 Vec::new()
@@ -404,17 +404,6 @@ impl Cx<'_> {
             }
         }
         out
-    }
-}
-
-pub(crate) fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
@@ -1049,6 +1038,20 @@ impl Ssp {
         self.parties
             .iter()
             .find(|p| p.uuid.as_deref() == Some(uuid))
+    }
+
+    /// The name of the organisation a party uuid stands for: the party itself when it is an
+    /// organisation, else the first organisation the person belongs to.
+    pub fn organisation_name(&self, uuid: &str) -> Option<String> {
+        let p = self.party(uuid)?;
+        if p.is_organization() {
+            return p.name.clone();
+        }
+        p.member_of
+            .iter()
+            .filter_map(|m| self.party(m))
+            .find(|o| o.is_organization())
+            .and_then(|o| o.name.clone())
     }
 
     /// Every by-component, with the statement it is under (None: the whole control).
