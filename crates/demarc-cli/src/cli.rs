@@ -158,6 +158,18 @@ pub enum ExportFormat {
     OscalCrm,
     /// The NIST prototype shared-responsibility document (experimental).
     OscalSrm,
+    /// The matrix as an Excel workbook to fill in offline (drop-down lists, protected ids);
+    /// `demarc import xlsx` reads it back. Needs -o or a redirected standard output.
+    Xlsx,
+    /// A FedRAMP CIS/CRM workbook (SSP Appendix J layout) of one provider's service
+    /// (--party, --service). Needs -o or a redirected standard output.
+    Crm,
+    /// A PDF of the document chosen by --what (contract schedule, policy annex, board summary,
+    /// matrix). Needs -o or a redirected standard output.
+    Pdf,
+    /// A Word document (.docx) of the document chosen by --what. Needs -o or a redirected
+    /// standard output.
+    Docx,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -220,6 +232,104 @@ pub enum ImportSource {
     /// Read OSCAL catalogs, profiles, component definitions and system security plans (one,
     /// or a directory holding a chain of them) into a new model directory.
     Oscal(ImportOscalArgs),
+    /// Read a matrix workbook (as `demarc export --format xlsx` writes it, filled in by a
+    /// supplier) back into a model.
+    Xlsx(ImportXlsxArgs),
+    /// Read a FedRAMP CIS/CRM workbook (SSP Appendix J) into a model: the provider's service
+    /// with each control's status, origination and what the customer must do.
+    Crm(ImportCrmArgs),
+    /// Read a provider's CSA CAIQ v4 answers (XLSX or CSV) into a model.
+    Caiq(ImportCaiqArgs),
+    /// Read provider security baselines (the Azure per-service baselines) as presets, so a
+    /// service starts from the provider's published split.
+    Baseline(ImportBaselineArgs),
+}
+
+/// Where an import goes: a new model directory, or an existing model to update.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct ImportTarget {
+    /// Write a new model directory (must not exist, or be empty).
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<std::path::PathBuf>,
+    /// Update this existing model directory (files that do not change are left byte for byte).
+    #[arg(long, value_name = "DIR")]
+    pub into: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportXlsxArgs {
+    /// The workbook (.xlsx).
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub target: ImportTarget,
+    /// Show what would change without writing anything.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportCrmArgs {
+    /// The workbook (.xlsx).
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub target: ImportTarget,
+    /// The baseline whose worksheets to read (high, moderate, low, li-saas), when the workbook
+    /// has more than one filled in.
+    #[arg(long, value_name = "LEVEL")]
+    pub baseline: Option<String>,
+    /// The provider's name (default: from the workbook's sheet or header names).
+    #[arg(long, value_name = "NAME")]
+    pub provider: Option<String>,
+    /// The service's id in the model (default: from the provider's name; with --into, an
+    /// existing service of that id is updated).
+    #[arg(long, value_name = "ID")]
+    pub service: Option<String>,
+    /// An OSCAL catalog (or resolved profile) to title the controls with.
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
+    /// Show what would change without writing anything.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportCaiqArgs {
+    /// The CAIQ v4 answers (.xlsx or .csv).
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub target: ImportTarget,
+    /// The provider's name (default: from the workbook, else "Provider").
+    #[arg(long, value_name = "NAME")]
+    pub provider: Option<String>,
+    /// The service's id in the model (default: from the provider's name; with --into, an
+    /// existing service of that id is updated).
+    #[arg(long, value_name = "ID")]
+    pub service: Option<String>,
+    /// Show what would change without writing anything.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportBaselineArgs {
+    /// Baseline workbooks (.xlsx), or directories holding them; or one catalogue file (.yaml)
+    /// with presets (a supplier's own standard model), added with --into.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub target: ImportTarget,
+    /// Show what would change without writing anything.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
 }
 
 #[derive(Debug, Args)]

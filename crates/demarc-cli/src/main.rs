@@ -6,6 +6,7 @@
 mod cli;
 mod cmd;
 mod load;
+mod progress;
 mod term;
 
 use std::process::ExitCode;

@@ -1857,3 +1857,16 @@ fn oscal_crm_slice_per_service() {
     run.expect(2);
     assert!(run.stderr.contains("oscal-crm only"), "{}", run.stderr);
 }
+
+// ---- office files: one module per area, in tests/cli/ ----
+
+#[path = "cli/baseline.rs"]
+mod baseline;
+#[path = "cli/caiq.rs"]
+mod caiq;
+#[path = "cli/crm.rs"]
+mod crm;
+#[path = "cli/documents.rs"]
+mod documents;
+#[path = "cli/xlsx.rs"]
+mod xlsx;

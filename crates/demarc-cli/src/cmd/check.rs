@@ -182,15 +182,7 @@ fn print_text(dir: &Path, view: &View<'_>, findings: &[Finding], errors: usize, 
         crate::outln!();
     }
     let cells = view.services().len() * view.responsibilities().len();
-    let plural = |n: usize, w: &str| {
-        let w = match (n, w) {
-            (1, w) => w.to_owned(),
-            (_, "responsibility") => "responsibilities".to_owned(),
-            (_, "party") => "parties".to_owned(),
-            (_, w) => format!("{w}s"),
-        };
-        format!("{n} {w}")
-    };
+    let plural = super::plural;
     let scope = format!(
         "{} ({} × {}, {})",
         plural(cells, "cell"),

@@ -1,13 +1,17 @@
 //! One function per command.
 
+mod baseline;
+mod caiq;
 mod catalog;
 mod check;
+mod crm;
 mod diff;
 mod export;
 mod import;
 mod init;
 mod matrix;
 mod oscal;
+mod xlsx;
 
 use std::path::Path;
 
@@ -75,4 +79,15 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         let _ = std::fs::remove_file(&tmp);
         anyhow::anyhow!("cannot write {}: {e}", path.display())
     })
+}
+
+/// A count and its noun, singular or plural as the count wants: "1 party", "2 parties".
+pub(crate) fn plural(n: usize, word: &str) -> String {
+    let word = match (n, word) {
+        (1, w) => w.to_owned(),
+        (_, "responsibility") => "responsibilities".to_owned(),
+        (_, "party") => "parties".to_owned(),
+        (_, w) => format!("{w}s"),
+    };
+    format!("{n} {word}")
 }

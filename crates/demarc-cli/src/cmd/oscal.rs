@@ -1,11 +1,10 @@
 //! `demarc oscal validate|resolve`, and `demarc import oscal`.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use anyhow::Result;
 use demarc_core::model::Model;
-use demarc_core::{Date, Finding, Severity, Status, View};
+use demarc_core::{Date, Finding, Severity, View};
 use demarc_formats::yaml::{ModelFiles, write};
 use demarc_oscal::{OscalError, Problem};
 
@@ -212,7 +211,7 @@ fn resolve(args: &OscalResolveArgs) -> Result<Outcome> {
 
 /// `demarc import oscal PATH... -o DIR`
 pub fn import(args: &ImportOscalArgs) -> Result<Outcome> {
-    ensure_empty(&args.output)?;
+    super::import::ensure_empty(&args.output)?;
     let imported = match demarc_oscal::import::import(&args.paths, &args.search) {
         Ok(i) => i,
         Err(e) => return unreadable(&e, args.format),
@@ -231,10 +230,7 @@ pub fn import(args: &ImportOscalArgs) -> Result<Outcome> {
     write::write_dir(&args.output, &files)
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", args.output.display()))?;
     let view = View::new(&back);
-    let mut by_status: BTreeMap<&str, usize> = BTreeMap::new();
-    for (_, _, cell) in view.cells() {
-        *by_status.entry(cell.status().as_str()).or_default() += 1;
-    }
+    let by_status = super::import::cells_by_status(&view);
     match args.format {
         ReportFormat::Json => {
             let out = serde_json::json!({
@@ -249,44 +245,15 @@ pub fn import(args: &ImportOscalArgs) -> Result<Outcome> {
         }
         ReportFormat::Text => {
             print_notes(&imported.notes);
-            let statuses: Vec<String> = Status::ALL
-                .iter()
-                .filter_map(|s| {
-                    by_status
-                        .get(s.as_str())
-                        .map(|n| format!("{n} {}", s.as_str()))
-                })
-                .collect();
             eprintln!(
-                "wrote {}: {} parties, {} services, {} responsibilities; cells: {}",
+                "wrote {}: {}",
                 args.output.display(),
-                view.parties().len(),
-                view.services().len(),
-                view.responsibilities().len(),
-                if statuses.is_empty() {
-                    "none".to_owned()
-                } else {
-                    statuses.join(", ")
-                }
+                super::import::model_line(&view, &by_status)
             );
             eprintln!("next: demarc check {}", args.output.display());
         }
     }
     Ok(Outcome::Ok)
-}
-
-fn ensure_empty(dir: &Path) -> Result<()> {
-    if dir.exists() {
-        let mut entries = std::fs::read_dir(dir)
-            .map_err(|e| anyhow::anyhow!("{}: cannot be read: {e}", dir.display()))?;
-        if entries.next().is_some() {
-            anyhow::bail!(
-                "{} is not empty: import writes a new model directory (choose another name)",
-                dir.display()
-            );
-        }
-    }
-    Ok(())
 }
 
 /// The OSCAL export formats: a JSON document, already checked against the schema.
