@@ -22,7 +22,7 @@ fi
 export DEMARC_TODAY=2026-06-01 DEMARC_COLOR=never
 cd "$root"
 
-mkdir -p "$corpus"/{yaml_model,yaml_catalogue,csv_import,oscal_import}
+mkdir -p "$corpus"/{yaml_model,yaml_catalogue,csv_import,oscal_import,xlsx_import,office_import}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -102,6 +102,23 @@ if [[ -d $root/../shared/data ]]; then
         cp "$f" "$corpus/oscal_import/shared-$(basename "$f")"
         n=$((n + 1))
     done < <(find "$root/../shared/data" -name '*.json' -size -300k \( -path '*oscal*' -o -path '*trestle*' -o -path '*fedramp*' \) -print0)
+fi
+
+# Workbooks: the matrix workbook of the example (whole, one party), and for the other importers
+# the CRM workbook of each of its suppliers' services, and, when the shared data is on this
+# machine, a few Azure baselines (small workbooks; the corpus is not in git).
+"${demarc[@]}" export examples/riverside --format xlsx >"$corpus/xlsx_import/riverside-matrix.xlsx"
+"${demarc[@]}" export examples/riverside --format xlsx --party acme-it >"$corpus/xlsx_import/riverside-acme-it.xlsx"
+n=$((n + 2))
+"${demarc[@]}" export examples/riverside --format crm --party acme-it >"$corpus/office_import/riverside-crm-acme-it.xlsx"
+"${demarc[@]}" export examples/riverside --format xlsx --service office-365 >"$corpus/office_import/riverside-matrix-office-365.xlsx"
+n=$((n + 2))
+if [[ -d $root/../shared/data/microsoft-security-benchmark ]]; then
+    for f in "$root"/../shared/data/microsoft-security-benchmark/azure-offer-security-baselines-3.0/azure-{bastion,key-vault,sql}-*.xlsx; do
+        [[ -f $f ]] || continue
+        cp "$f" "$corpus/office_import/shared-$(basename "$f")"
+        n=$((n + 1))
+    done
 fi
 
 echo "seeded $n inputs under ${corpus#"$root"/}/"
