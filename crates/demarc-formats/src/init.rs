@@ -10,8 +10,15 @@ use crate::builtin;
 use crate::yaml::write::scalar;
 use crate::yaml::{ALLOCATIONS_DIR, MODEL_FILE, PARTIES_FILE, SERVICES_FILE};
 
-/// An id from a name: lower case, words joined by hyphens.
+/// An id from a name: lower case, words joined by hyphens ("organisation" for a name with no
+/// letters or digits).
 pub fn slug(name: &str) -> String {
+    slug_or(name, "organisation")
+}
+
+/// An id from a name: ASCII letters and digits in lower case, every other run as one `-`;
+/// `fallback` when the name has no letters or digits. The one way every importer makes ids.
+pub fn slug_or(name: &str, fallback: &str) -> String {
     let mut out = String::new();
     for c in name.chars() {
         if c.is_ascii_alphanumeric() {
@@ -22,7 +29,7 @@ pub fn slug(name: &str) -> String {
     }
     let out = out.trim_end_matches('-').to_owned();
     if out.is_empty() {
-        "organisation".to_owned()
+        fallback.to_owned()
     } else {
         out
     }

@@ -259,13 +259,8 @@ fn find_feature_sheet(book: &Workbook) -> Result<(&Sheet, u32, Columns), ImportE
         }) else {
             continue;
         };
-        let find = |pred: &dyn Fn(&str) -> bool| -> Option<u32> {
-            sheet
-                .row(header)
-                .iter()
-                .position(|c| pred(&header_key(c)))
-                .map(|i| i as u32)
-        };
+        let find =
+            |pred: &dyn Fn(&str) -> bool| sheet.find_column(header, |c| pred(&header_key(c)));
         let (Some(control), Some(split)) = (find(&is_control), find(&|k| k == "responsibility"))
         else {
             continue;

@@ -371,13 +371,8 @@ fn find_answers_sheet(book: &Workbook) -> Result<(&Sheet, u32, Columns), ImportE
         }) else {
             continue;
         };
-        let find = |pred: &dyn Fn(&str) -> bool| -> Option<u32> {
-            sheet
-                .row(header)
-                .iter()
-                .position(|c| pred(&header_key(c)))
-                .map(|i| i as u32)
-        };
+        let find =
+            |pred: &dyn Fn(&str) -> bool| sheet.find_column(header, |c| pred(&header_key(c)));
         let question_id = find(&|k| k == "question id");
         let answer = find(&|k| k == "csp caiq answer" || k == "caiq answer" || k == "answer");
         let ownership = find(&|k| k.starts_with("ssrm control ownership") || k == "ownership");

@@ -454,24 +454,6 @@ fn natural_key(s: &str) -> Vec<(u8, u64, String)> {
     out
 }
 
-/// A slug usable as a demarc id: ASCII letters and digits, lower case, other runs as `-`.
-fn slug(name: &str, fallback: &str) -> String {
-    let mut out = String::new();
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    let out = out.trim_end_matches('-').to_owned();
-    if out.is_empty() {
-        fallback.to_owned()
-    } else {
-        out
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {

@@ -130,6 +130,11 @@ impl Sheet {
             .map(|(i, _)| i)
     }
 
+    /// The first column of `row` whose text `pred` accepts (0-based).
+    pub fn find_column(&self, row: u32, pred: impl Fn(&str) -> bool) -> Option<u32> {
+        self.row(row).iter().position(|c| pred(c)).map(|i| i as u32)
+    }
+
     /// An error about a cell of this sheet (`row` and `col` 0-based).
     pub fn error(
         &self,

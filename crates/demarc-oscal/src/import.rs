@@ -228,23 +228,7 @@ fn import_documents_with(
 // ---------------------------------------------------------------------------------------------
 // Names and ids
 
-/// A slug usable as a demarc id: ASCII letters and digits, lower case, other runs as `-`.
-pub fn slug(name: &str, fallback: &str) -> String {
-    let mut out = String::new();
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    let out = out.trim_end_matches('-').to_owned();
-    if out.is_empty() {
-        fallback.to_owned()
-    } else {
-        out
-    }
-}
+use demarc_formats::init::slug_or as slug;
 
 /// A role id as demarc keeps it: the OSCAL token when it is a valid demarc id, else a slug.
 fn role_id(token: &str) -> String {

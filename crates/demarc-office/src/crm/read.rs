@@ -9,8 +9,10 @@ use demarc_core::model::{
 
 use super::{
     Answer, Baseline, ControlId, MAPPING, NOT_INHERITABLE, Origin, StatusMark, control_label,
-    family_name, natural_key, norm, parse_control_id, slug, statement_label,
+    family_name, natural_key, norm, parse_control_id, statement_label,
 };
+use demarc_formats::init::slug_or as slug;
+
 use crate::workbook::{CellError, Sheet, Workbook};
 use crate::{ImportError, Imported};
 
