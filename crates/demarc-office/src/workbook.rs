@@ -9,6 +9,8 @@
 use std::fmt;
 use std::io::{Cursor, Read};
 
+mod refs;
+
 use calamine::{DataRef, Reader, SheetVisible, Xlsx, XlsxError};
 use demarc_core::Date;
 
@@ -176,6 +178,7 @@ impl Workbook {
             return Err(WorkbookError::NotXlsx(what_it_looks_like(bytes)));
         }
         check_unpacked_size(bytes)?;
+        refs::check(bytes)?;
         let mut xlsx = Xlsx::new(Cursor::new(bytes)).map_err(open_error)?;
         let meta: Vec<(String, bool)> = xlsx
             .sheets_metadata()

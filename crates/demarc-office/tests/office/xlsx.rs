@@ -896,3 +896,79 @@ fn damaged_workbooks_never_panic() {
     // Some damage leaves a readable workbook (a changed byte in an unused part).
     println!("{read_any} of 300 damaged workbooks could still be read");
 }
+
+/// A one-sheet workbook written by hand, with `sheet_data` as the sheet's XML between
+/// `<worksheet>` and `</worksheet>`.
+fn hand_made_workbook(sheet_data: &str) -> Vec<u8> {
+    use std::io::Write as _;
+    let parts = [
+        (
+            "[Content_Types].xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.to_owned(),
+        ),
+        (
+            "_rels/.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_owned(),
+        ),
+        (
+            "xl/workbook.xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Matrix" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_owned(),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.to_owned(),
+        ),
+        (
+            "xl/worksheets/sheet1.xml",
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{sheet_data}</worksheet>"#
+            ),
+        ),
+    ];
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, text) in parts {
+        zip.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(text.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+#[test]
+fn cell_references_outside_the_grid_are_damage_not_a_panic() {
+    // The parser underneath computes references with plain arithmetic; these overflow it
+    // (a panic in a debug build, a misplaced cell in a release build). Found by fuzzing.
+    let good = hand_made_workbook(
+        r#"<dimension ref="A1:B2"/><sheetData><row r="2"><c r="B2" t="inlineStr"><is><t>ok</t></is></c></row></sheetData>"#,
+    );
+    let book = Workbook::from_xlsx(&good).expect("the hand-made workbook reads");
+    assert_eq!(book.sheets[0].cell(1, 1), "ok");
+    for (bad, shown) in [
+        (
+            r#"<sheetData><row r="1"><c r="AAAAAAAAAAAA1" t="inlineStr"><is><t>x</t></is></c></row></sheetData>"#,
+            r#"<c> has r="AAAAAAAAAAAA1""#,
+        ),
+        (
+            r#"<sheetData><row r="99999999999"><c r="A1"><v>1</v></c></row></sheetData>"#,
+            r#"<row> has r="99999999999""#,
+        ),
+        (
+            r#"<dimension ref="C3:A1"/><sheetData/>"#,
+            "a range that ends before it starts",
+        ),
+    ] {
+        match Workbook::from_xlsx(&hand_made_workbook(bad)) {
+            Err(e @ WorkbookError::Corrupt(_)) => {
+                let text = e.to_string();
+                assert!(text.contains("xl/worksheets/sheet1.xml"), "{text}");
+                assert!(text.contains(shown), "{text}");
+            }
+            other => panic!("{bad}: {other:?}"),
+        }
+    }
+    // The input the fuzzer found is refused, not a crash.
+    let found =
+        std::fs::read(repo().join("fuzz/regressions/office_import/calamine-column-overflow.xlsx"))
+            .unwrap();
+    assert!(Workbook::from_xlsx(&found).is_err());
+}
