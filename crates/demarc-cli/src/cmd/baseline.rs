@@ -67,9 +67,9 @@ pub fn import(args: &ImportBaselineArgs) -> Result<Outcome> {
     let n = workbooks.len();
     for (i, path) in workbooks.iter().enumerate() {
         progress.set(&format!("reading the baselines ({} of {n})", i + 1));
-        let bytes = match std::fs::read(path) {
+        let bytes = match import::read_file(path) {
             Ok(b) => b,
-            Err(e) => return import::refuse(path, &[format!("cannot be read: {e}")], args.format),
+            Err(message) => return import::refuse(path, &[message], args.format),
         };
         let book = match Workbook::from_xlsx(&bytes) {
             Ok(b) => b,

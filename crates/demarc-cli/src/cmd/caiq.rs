@@ -13,9 +13,9 @@ pub fn import(args: &ImportCaiqArgs) -> Result<Outcome> {
     let existing = import::start(&args.target)?;
     let file = &args.file;
     let progress = Progress::start("reading the CAIQ answers");
-    let bytes = match std::fs::read(file) {
+    let bytes = match import::read_file(file) {
         Ok(b) => b,
-        Err(e) => return import::refuse(file, &[format!("cannot be read: {e}")], args.format),
+        Err(message) => return import::refuse(file, &[message], args.format),
     };
     let shown = file.display().to_string();
     let book = match caiq::read_file(&shown, &bytes) {

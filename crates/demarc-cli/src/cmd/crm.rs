@@ -20,11 +20,9 @@ use crate::progress::Progress;
 pub fn import(args: &ImportCrmArgs) -> Result<Outcome> {
     let existing = import::start(&args.target)?;
     let progress = Progress::start("reading the workbook");
-    let bytes = match std::fs::read(&args.file) {
+    let bytes = match import::read_file(&args.file) {
         Ok(b) => b,
-        Err(e) => {
-            return import::refuse(&args.file, &[format!("cannot be read: {e}")], args.format);
-        }
+        Err(message) => return import::refuse(&args.file, &[message], args.format),
     };
     let book = match Workbook::from_xlsx(&bytes) {
         Ok(b) => b,

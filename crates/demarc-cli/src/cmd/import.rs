@@ -562,3 +562,22 @@ pub(crate) fn model_line(view: &View<'_>, by_status: &BTreeMap<&str, usize>) -> 
         }
     )
 }
+
+/// The bytes of a file to import (a workbook, CAIQ answers), or what to tell the user. A file
+/// over the size limit is refused before it is read, so a huge file costs no memory.
+pub(crate) fn read_file(path: &Path) -> std::result::Result<Vec<u8>, String> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| format!("cannot be read: {e}"))?
+        .len();
+    if size > demarc_office::workbook::MAX_FILE_BYTES {
+        return Err(demarc_office::WorkbookError::TooLarge {
+            what: format!("{} MiB", size / (1024 * 1024)),
+            limit: format!(
+                "{} MiB",
+                demarc_office::workbook::MAX_FILE_BYTES / (1024 * 1024)
+            ),
+        }
+        .to_string());
+    }
+    std::fs::read(path).map_err(|e| format!("cannot be read: {e}"))
+}

@@ -2,15 +2,12 @@
 //! offline (`docs/xlsx.md`). The workbook itself is `demarc_office::matrix_xlsx`; here are the
 //! files and flags.
 
-use std::path::Path;
-
 use anyhow::Result;
 use demarc_core::finding::did_you_mean;
 use demarc_core::report::MatrixFilter;
 use demarc_core::{Date, Model, View};
+use demarc_office::Imported;
 use demarc_office::matrix_xlsx::{self, WorkbookInfo};
-use demarc_office::workbook::MAX_FILE_BYTES;
-use demarc_office::{Imported, WorkbookError};
 
 use super::import;
 use crate::Outcome;
@@ -21,7 +18,7 @@ use crate::progress::Progress;
 pub fn import(args: &ImportXlsxArgs) -> Result<Outcome> {
     let existing = import::start(&args.target)?;
     let progress = Progress::start("reading the workbook");
-    let bytes = match read_file(&args.file) {
+    let bytes = match import::read_file(&args.file) {
         Ok(b) => b,
         Err(message) => return import::refuse(&args.file, &[message], args.format),
     };
@@ -48,22 +45,6 @@ pub fn import(args: &ImportXlsxArgs) -> Result<Outcome> {
         args.dry_run,
         args.format,
     )
-}
-
-/// The bytes of the workbook, or what to tell the user. A file over the size limit is refused
-/// before it is read.
-fn read_file(path: &Path) -> std::result::Result<Vec<u8>, String> {
-    let size = std::fs::metadata(path)
-        .map_err(|e| format!("cannot be read: {e}"))?
-        .len();
-    if size > MAX_FILE_BYTES {
-        return Err(WorkbookError::TooLarge {
-            what: format!("{} MiB", size / (1024 * 1024)),
-            limit: format!("{} MiB", MAX_FILE_BYTES / (1024 * 1024)),
-        }
-        .to_string());
-    }
-    std::fs::read(path).map_err(|e| format!("cannot be read: {e}"))
 }
 
 /// `demarc export DIR --format xlsx [--party ID] [--service ID] -o FILE`

@@ -510,3 +510,34 @@ fn xlsx_export_flags() {
             .all(|(_, r)| r.first().map(String::as_str) == Some("office-365"))
     );
 }
+
+#[test]
+fn every_importer_refuses_a_huge_file_and_changes_nothing() {
+    let (tmp, copy) = copy_model(&riverside(), "huge-files");
+    let before = snapshot(&copy);
+    // A sparse file over the size limit: refused by its size, before it is read.
+    let huge = tmp.join("huge.xlsx");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(demarc_office::workbook::MAX_FILE_BYTES + 1)
+        .unwrap();
+    let new = tmp.join("new");
+    for source in ["xlsx", "crm", "caiq", "baseline"] {
+        for target in [["--into", s(&copy)], ["-o", s(&new)]] {
+            let mut args = vec!["import", source, s(&huge)];
+            args.extend_from_slice(&target);
+            if source == "caiq" {
+                args.extend_from_slice(&["--provider", "Example SaaS"]);
+            }
+            let run = demarc(&args);
+            run.expect(2);
+            assert!(
+                run.stderr.contains("huge.xlsx") && run.stderr.contains("is too large"),
+                "import {source}: {}",
+                run.stderr
+            );
+            assert!(!new.exists(), "import {source} wrote {}", new.display());
+        }
+    }
+    assert_eq!(snapshot(&copy), before);
+}
