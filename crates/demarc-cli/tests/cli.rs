@@ -1330,6 +1330,16 @@ fn chain_plans() -> PathBuf {
     repo().join("examples/oscal-chain/plans")
 }
 
+/// How many findings of each code a `--format json` report counts.
+fn counts_by_code(json: &Value) -> BTreeMap<String, u64> {
+    json["summary"]["by_code"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_u64().unwrap()))
+        .collect()
+}
+
 /// `../shared/data/<rel>`, or `None` (saying so) when the shared data is not on this machine.
 fn shared_data(rel: &str) -> Option<PathBuf> {
     let p = repo().join("../shared/data").join(rel);

@@ -5,23 +5,7 @@
 use super::*;
 
 fn baselines_dir() -> Option<PathBuf> {
-    let dir = repo()
-        .join("../shared/data/microsoft-security-benchmark/azure-offer-security-baselines-3.0");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        println!("SKIPPED: {} is not there", dir.display());
-        None
-    }
-}
-
-fn by_code(json: &Value) -> BTreeMap<String, u64> {
-    json["summary"]["by_code"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(k, v)| (k.clone(), v.as_u64().unwrap()))
-        .collect()
+    shared_data("microsoft-security-benchmark/azure-offer-security-baselines-3.0")
 }
 
 #[test]
@@ -68,7 +52,7 @@ fn baseline_all_118_into_a_new_model() {
     // `demarc check` works on it and reports what is left to agree.
     let run = demarc(&["check", s(&out), "--format", "json"]);
     run.expect(1);
-    let codes = by_code(&run.json());
+    let codes = counts_by_code(&run.json());
     assert_eq!(
         codes,
         BTreeMap::from([

@@ -8,15 +8,6 @@ const PAGES: &str = "cloud-gov-crm/cloud.gov-Pages-CIS-and-CRM-Workbook.xlsx";
 const PAAS: &str = "cloud-gov-crm/cloud.gov-CIS-Worksheet.xlsx";
 const TEMPLATE: &str = "gsa-fedramp-gov-crm-template/SSP-Appendix-J-CSO-CIS-and-CRM-Workbook.xlsx";
 
-fn codes_by_count(json: &Value) -> BTreeMap<String, u64> {
-    json["summary"]["by_code"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(k, v)| (k.clone(), v.as_u64().unwrap()))
-        .collect()
-}
-
 #[test]
 fn crm_import_into_a_new_model_checks_without_errors() {
     let Some(file) = shared_data(PAGES) else {
@@ -52,7 +43,7 @@ fn crm_import_into_a_new_model_checks_without_errors() {
     run.expect(0);
     let j = run.json();
     assert_eq!(j["summary"]["errors"], 0);
-    let codes = codes_by_count(&j);
+    let codes = counts_by_code(&j);
     assert_eq!(
         codes,
         BTreeMap::from([
@@ -173,7 +164,7 @@ fn crm_import_into_an_existing_model() {
     // cloud.gov Pages: those cells are undecided until someone decides them.
     let run = demarc(&["check", s(&dir), "--format", "json"]);
     run.expect(1);
-    let codes = codes_by_count(&run.json());
+    let codes = counts_by_code(&run.json());
     assert_eq!(codes["gap"], 4 * 323 + 2 * 17);
     assert_eq!(codes.len(), 3, "{codes:?}");
     // The same workbook again: nothing changes.
