@@ -56,6 +56,148 @@ pub enum Command {
     Catalog(CatalogArgs),
     /// Work with NIST OSCAL documents: validate them, resolve a profile.
     Oscal(OscalArgs),
+    /// Run the workshop: a web UI and JSON API where the organisation and its suppliers build,
+    /// check and sign the model together.
+    Serve(ServeArgs),
+    /// Set up or upgrade the server's database.
+    Db(DbArgs),
+    /// Manage the server's user accounts.
+    User(UserArgs),
+    /// Move models between model directories and the server's workspaces.
+    Workspace(WorkspaceArgs),
+    /// Check the server's audit log.
+    Audit(AuditArgs),
+}
+
+/// Where the server keeps its data.
+#[derive(Debug, Args, Clone)]
+pub struct DatabaseArg {
+    /// The database: a SQLite file (created if missing), or postgres://user@host/db.
+    #[arg(
+        long,
+        env = "DEMARC_DATABASE_URL",
+        default_value = "demarc.db",
+        value_name = "URL"
+    )]
+    pub database: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DatabaseArg,
+    /// The address and port to listen on (loopback unless told otherwise).
+    #[arg(
+        long,
+        env = "DEMARC_LISTEN",
+        default_value = "127.0.0.1:8080",
+        value_name = "ADDR:PORT"
+    )]
+    pub listen: std::net::SocketAddr,
+    /// Give the first account a filled-in demo workspace (the Riverside example).
+    #[arg(long)]
+    pub demo: bool,
+    /// Mark cookies Secure: set this when people reach the server over HTTPS (directly or
+    /// through a proxy).
+    #[arg(long, env = "DEMARC_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+    /// The largest request body accepted (uploads), in MiB.
+    #[arg(long, default_value_t = 10, value_name = "MIB")]
+    pub max_upload_mib: usize,
+    /// Connections to the database.
+    #[arg(long, default_value_t = 16)]
+    pub pool: u32,
+    /// Do not migrate the database at start-up (run `demarc db migrate` as its own step).
+    #[arg(long)]
+    pub no_migrate: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DbArgs {
+    #[command(subcommand)]
+    pub action: DbAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbAction {
+    /// Bring the database schema up to date (safe to run from several nodes at once).
+    Migrate(DatabaseArg),
+    /// Print the schema version and whether it is current; exit 1 if not.
+    Status(DatabaseArg),
+}
+
+#[derive(Debug, Args)]
+pub struct UserArgs {
+    #[command(subcommand)]
+    pub action: UserAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserAction {
+    /// Add an account. The password is read from DEMARC_PASSWORD, or the first line of stdin.
+    Add {
+        #[command(flatten)]
+        db: DatabaseArg,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// May create workspaces for others and see the server's settings.
+        #[arg(long)]
+        admin: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct WorkspaceArgs {
+    #[command(subcommand)]
+    pub action: WorkspaceAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkspaceAction {
+    /// List every workspace with its id.
+    List(DatabaseArg),
+    /// Create a workspace from a model directory, owned by an existing user.
+    Import {
+        #[command(flatten)]
+        db: DatabaseArg,
+        /// The model directory.
+        dir: PathBuf,
+        /// The workspace's name (the model's name by default).
+        #[arg(long)]
+        name: Option<String>,
+        /// The email of the user who will own it.
+        #[arg(long)]
+        owner: String,
+    },
+    /// Write a workspace's model as a model directory (replacing its model files).
+    Export {
+        #[command(flatten)]
+        db: DatabaseArg,
+        /// The workspace id (see `demarc workspace list`).
+        workspace: String,
+        /// The directory to write.
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    pub action: AuditAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditAction {
+    /// Check every workspace's hash chain: exit 1 if an entry was edited or removed.
+    Verify {
+        #[command(flatten)]
+        db: DatabaseArg,
+        /// Only this workspace.
+        #[arg(long)]
+        workspace: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -143,6 +143,27 @@ async fn current_cell(
         .transpose()?)
 }
 
+/// The conflict to report when a guarded write changed nothing: read in the same transaction,
+/// so it needs no second connection.
+async fn conflict_now(
+    tx: &mut WriteTx,
+    workspace_id: &str,
+    service: &str,
+    responsibility: &str,
+    expected: Option<i64>,
+) -> StoreError {
+    let current = match current_cell(tx, workspace_id, service, responsibility).await {
+        Ok(c) => c,
+        Err(e) => return e,
+    };
+    StoreError::Conflict(Box::new(Conflict {
+        target: format!("The allocation of {responsibility} for {service}"),
+        expected,
+        current_version: current.as_ref().map(|c| c.0),
+        current_body: current.map(|c| c.1),
+    }))
+}
+
 impl Store {
     /// The whole model of a workspace, read in one transaction (a consistent snapshot).
     pub async fn model_rows(&self, workspace_id: &str) -> Result<ModelRows, StoreError> {
@@ -265,9 +286,14 @@ impl Store {
                 .execute(&mut *tx.tx)
                 .await?;
                 if done.rows_affected() != 1 {
-                    return Err(self
-                        .conflict_now(workspace_id, service, responsibility, expected)
-                        .await);
+                    return Err(conflict_now(
+                        &mut tx,
+                        workspace_id,
+                        service,
+                        responsibility,
+                        expected,
+                    )
+                    .await);
                 }
                 Some(v + 1)
             }
@@ -292,9 +318,14 @@ impl Store {
                 .execute(&mut *tx.tx)
                 .await?;
                 if done.rows_affected() != 1 {
-                    return Err(self
-                        .conflict_now(workspace_id, service, responsibility, expected)
-                        .await);
+                    return Err(conflict_now(
+                        &mut tx,
+                        workspace_id,
+                        service,
+                        responsibility,
+                        expected,
+                    )
+                    .await);
                 }
                 Some(1)
             }
@@ -309,9 +340,14 @@ impl Store {
                 .execute(&mut *tx.tx)
                 .await?;
                 if done.rows_affected() != 1 {
-                    return Err(self
-                        .conflict_now(workspace_id, service, responsibility, expected)
-                        .await);
+                    return Err(conflict_now(
+                        &mut tx,
+                        workspace_id,
+                        service,
+                        responsibility,
+                        expected,
+                    )
+                    .await);
                 }
                 None
             }
@@ -331,38 +367,6 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(version)
-    }
-
-    async fn conflict_now(
-        &self,
-        workspace_id: &str,
-        service: &str,
-        responsibility: &str,
-        expected: Option<i64>,
-    ) -> StoreError {
-        let row = sqlx::query(
-            "SELECT version, body FROM cells WHERE workspace_id = $1 AND service_id = $2 AND responsibility_id = $3",
-        )
-        .bind(workspace_id)
-        .bind(service)
-        .bind(responsibility)
-        .fetch_optional(&self.pool)
-        .await;
-        let current = match row {
-            Ok(r) => r.and_then(|r| {
-                Some((
-                    r.try_get::<i64, _>(0).ok()?,
-                    r.try_get::<String, _>(1).ok()?,
-                ))
-            }),
-            Err(e) => return e.into(),
-        };
-        StoreError::Conflict(Box::new(Conflict {
-            target: format!("The allocation of {responsibility} for {service}"),
-            expected,
-            current_version: current.as_ref().map(|c| c.0),
-            current_body: current.map(|c| c.1),
-        }))
     }
 
     /// Save one model file against the version read (`None`: a new file). Returns the new

@@ -11,6 +11,7 @@ mod import;
 mod init;
 mod matrix;
 mod oscal;
+mod server;
 mod xlsx;
 
 use std::path::Path;
@@ -47,6 +48,11 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         }
         Command::Catalog(args) => catalog::run(&args),
         Command::Oscal(args) => oscal::run(&args, today),
+        Command::Serve(args) => server::serve(args, cli.today),
+        Command::Db(args) => server::db(args),
+        Command::User(args) => server::user(args),
+        Command::Workspace(args) => server::workspace(args, today),
+        Command::Audit(args) => server::audit(args),
     }
 }
 

@@ -1,0 +1,410 @@
+//! The JSON API, `/api/v1`: what a program (a CI job) needs to push a model, read its checks
+//! and change a row without losing anyone's edit. Described by `openapi.json` (committed, and
+//! tested against these routes).
+//!
+//! Authentication: `Authorization: Bearer dmt_...` (an API token, scoped to one workspace and
+//! a role), or the browser's session cookie, with an `X-CSRF-Token` header on writes.
+//! Errors: `{"error": {"code": "...", "message": "..."}}` with the HTTP status.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use demarc_formats::yaml::ModelFiles;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::auth;
+use crate::authz::{Action, Role};
+use crate::ui::{self, Access};
+use crate::{AppState, Error, workshop};
+
+/// The OpenAPI document of this API.
+pub const OPENAPI: &str = include_str!("../openapi.json");
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .route("/workspaces", get(workspaces))
+        .route("/workspaces/{ws}/model", get(model_get).put(model_put))
+        .route("/workspaces/{ws}/check", get(check))
+        .route(
+            "/workspaces/{ws}/cells/{service}/{resp}",
+            get(cell_get).put(cell_put),
+        )
+        .route("/workspaces/{ws}/audit", get(audit))
+        .route("/workspaces/{ws}/export/{what}/{format}", get(export))
+}
+
+/// An error as the API returns it.
+#[derive(Debug)]
+pub struct ApiError(pub Error, pub Option<Value>);
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> ApiError {
+        ApiError(e, None)
+    }
+}
+
+impl From<demarc_store::StoreError> for ApiError {
+    fn from(e: demarc_store::StoreError) -> ApiError {
+        ApiError(e.into(), None)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({"error": {"code": self.0.code(), "message": self.0.to_string()}});
+        if let Error::Conflict(c) = &self.0 {
+            body["error"]["current"] =
+                json!({"version": c.current_version, "body": c.current_body});
+        }
+        if let Some(extra) = self.1 {
+            body["error"]["details"] = extra;
+        }
+        (self.0.status(), Json(body)).into_response()
+    }
+}
+
+type ApiResult = Result<Response, ApiError>;
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
+/// Who is calling: an API token (one workspace) or a logged-in person.
+enum Caller {
+    Token(demarc_store::ApiToken),
+    Person(auth::LoggedIn),
+}
+
+async fn caller(state: &AppState, headers: &HeaderMap, write: bool) -> Result<Caller, Error> {
+    if let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        let secret = value.strip_prefix("Bearer ").unwrap_or("").trim();
+        return match state.store.api_token(secret).await? {
+            Some(t) => Ok(Caller::Token(t)),
+            None => Err(Error::Unauthorized(
+                "the API token is unknown or revoked".into(),
+            )),
+        };
+    }
+    match auth::session_of(&state.store, headers).await? {
+        Some(logged) => {
+            if write {
+                let given = headers
+                    .get("x-csrf-token")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                logged.check_csrf(given)?;
+            }
+            Ok(Caller::Person(logged))
+        }
+        None => Err(Error::Unauthorized(
+            "send an API token (Authorization: Bearer dmt_...) or log in".into(),
+        )),
+    }
+}
+
+/// The caller's access to a workspace: a token only to its own.
+async fn api_access(
+    state: &AppState,
+    headers: &HeaderMap,
+    ws: &str,
+    write: bool,
+) -> Result<Access, Error> {
+    match caller(state, headers, write).await? {
+        Caller::Token(t) => {
+            if t.workspace_id != ws {
+                return Err(Error::NotFound("no such workspace".into()));
+            }
+            let w = state
+                .store
+                .workspace(ws)
+                .await?
+                .ok_or_else(|| Error::NotFound("no such workspace".into()))?;
+            Ok(Access {
+                ws: w,
+                role: Role::parse(&t.role).unwrap_or(Role::Viewer),
+                party: None,
+                user_id: format!("token:{}", t.id),
+            })
+        }
+        Caller::Person(p) => ui::access(state, &p.session.user.id, ws).await,
+    }
+}
+
+async fn workspaces(State(state): State<AppState>, headers: HeaderMap) -> ApiResult {
+    let list: Vec<Value> = match caller(&state, &headers, false).await? {
+        Caller::Token(t) => {
+            let w = state.store.workspace(&t.workspace_id).await?;
+            w.into_iter().map(|w| json!({"id": w.id, "name": w.name, "role": t.role})).collect()
+        }
+        Caller::Person(p) => state
+            .store
+            .memberships(&p.session.user.id)
+            .await?
+            .into_iter()
+            .map(|m| json!({"id": m.workspace.id, "name": m.workspace.name, "role": m.role, "party": m.party_id}))
+            .collect(),
+    };
+    Ok(Json(json!({ "workspaces": list })).into_response())
+}
+
+async fn model_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(ws): Path<String>,
+) -> ApiResult {
+    let who = api_access(&state, &headers, &ws, false).await?;
+    // The whole model is every row: not for a representative, who sees only its own.
+    who.require(Action::ViewRow, who.role != Role::Supplier)?;
+    let rows = state.store.model_rows(&ws).await?;
+    let files: Vec<Value> = workshop::files(&rows)
+        .into_iter()
+        .map(|(path, body)| json!({"path": path, "body": body}))
+        .collect();
+    let hash = workshop::content(&workshop::files(&rows)).1;
+    Ok(Json(json!({"files": files, "sha256": hash})).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct ModelBody {
+    files: Vec<FileBody>,
+}
+
+#[derive(Debug, Deserialize)]
+struct FileBody {
+    path: String,
+    body: String,
+}
+
+async fn model_put(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(ws): Path<String>,
+    body: Result<Json<ModelBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult {
+    let who = api_access(&state, &headers, &ws, true).await?;
+    who.require(Action::EditModel, true)?;
+    let Json(body) =
+        body.map_err(|e| Error::BadRequest(format!("the request body: {}", e.body_text())))?;
+    let files = ModelFiles {
+        files: body.files.into_iter().map(|f| (f.path, f.body)).collect(),
+    };
+    let (files, cells) = workshop::rows_from_files(files).map_err(|errors| {
+        let details: Vec<Value> = errors
+            .iter()
+            .map(|e| json!({"file": e.file, "line": e.line, "column": e.column, "message": e.message}))
+            .collect();
+        ApiError(
+            Error::BadRequest(format!("the model cannot be read ({} error(s)); nothing was changed", errors.len())),
+            Some(Value::Array(details)),
+        )
+    })?;
+    state
+        .store
+        .replace_model(&ws, &files, &cells, &who.user_id, "model.import")
+        .await?;
+    check_response(&state, &ws).await
+}
+
+async fn check_response(state: &AppState, ws: &str) -> ApiResult {
+    let loaded = ui::loaded(state, ws).await?;
+    let findings: Vec<Value> = loaded
+        .findings
+        .iter()
+        .map(|f| {
+            json!({
+                "code": f.code.as_str(),
+                "severity": f.severity.as_str(),
+                "message": f.message,
+                "fix": f.fix,
+                "service": f.service,
+                "responsibility": f.responsibility,
+                "party": f.party,
+            })
+        })
+        .collect();
+    let errors = loaded
+        .findings
+        .iter()
+        .filter(|f| f.severity == demarc_core::Severity::Error)
+        .count();
+    let gaps = loaded
+        .findings
+        .iter()
+        .filter(|f| f.code == demarc_core::Code::Gap)
+        .count();
+    Ok(Json(json!({
+        "errors": errors,
+        "warnings": loaded.findings.len() - errors,
+        "gaps": gaps,
+        "findings": findings,
+    }))
+    .into_response())
+}
+
+async fn check(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(ws): Path<String>,
+) -> ApiResult {
+    let who = api_access(&state, &headers, &ws, false).await?;
+    who.require(Action::ViewRow, who.role != Role::Supplier)?;
+    check_response(&state, &ws).await
+}
+
+async fn cell_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((ws, service, resp)): Path<(String, String, String)>,
+) -> ApiResult {
+    let who = api_access(&state, &headers, &ws, false).await?;
+    let loaded = ui::loaded(&state, &ws).await?;
+    let view = loaded.view();
+    let (s, r) = match (
+        view.service_index(&service),
+        view.responsibility_index(&resp),
+    ) {
+        (Some(s), Some(r)) => (s, r),
+        _ => return Err(Error::NotFound(format!("no cell {service}/{resp}")).into()),
+    };
+    if !who.sees_row(&view, s, r) {
+        return Err(Error::NotFound(format!("no cell {service}/{resp}")).into());
+    }
+    who.require(Action::ViewRow, true)?;
+    let cell = view.cell(s, r);
+    let row = loaded.rows.cell(&service, &resp);
+    Ok(Json(json!({
+        "service": service,
+        "responsibility": resp,
+        "status": cell.status().as_str(),
+        "operators": cell.operators.iter().map(|p| view.party(*p).id.clone()).collect::<Vec<_>>(),
+        "version": row.map(|c| c.version),
+        "body": row.map(|c| c.body.clone()),
+    }))
+    .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct CellBody {
+    /// The version read; null when the row had no allocation of its own.
+    version: Option<i64>,
+    /// The allocation's YAML, as under `responsibilities:`; null to remove it.
+    body: Option<String>,
+}
+
+async fn cell_put(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((ws, service, resp)): Path<(String, String, String)>,
+    body: Result<Json<CellBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult {
+    let who = api_access(&state, &headers, &ws, true).await?;
+    let Json(body) =
+        body.map_err(|e| Error::BadRequest(format!("the request body: {}", e.body_text())))?;
+    let loaded = ui::loaded(&state, &ws).await?;
+    {
+        let view = loaded.view();
+        let (s, r) = match (
+            view.service_index(&service),
+            view.responsibility_index(&resp),
+        ) {
+            (Some(s), Some(r)) => (s, r),
+            _ => return Err(Error::NotFound(format!("no cell {service}/{resp}")).into()),
+        };
+        if !who.sees_row(&view, s, r) {
+            return Err(Error::NotFound(format!("no cell {service}/{resp}")).into());
+        }
+        who.require(Action::EditRow, true)?;
+    }
+    let text = body.body.map(|b| {
+        if b.ends_with('\n') {
+            b
+        } else {
+            format!("{b}\n")
+        }
+    });
+    if let Some(t) = &text {
+        // The text must be this row's allocation and nothing else.
+        let key = t
+            .trim_start()
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_matches('"');
+        if key != resp || !t.starts_with("  ") {
+            return Err(Error::BadRequest(format!(
+                "body: the allocation of {resp}, indented two spaces as under `responsibilities:` (\"  {resp}: customer\")"
+            ))
+            .into());
+        }
+    }
+    ui::check_and_save(
+        &state,
+        &who,
+        &loaded,
+        &service,
+        &resp,
+        body.version,
+        text.as_deref(),
+        "cell.save",
+    )
+    .await?;
+    let rows = state.store.model_rows(&ws).await?;
+    Ok(Json(json!({"version": rows.cell(&service, &resp).map(|c| c.version)})).into_response())
+}
+
+async fn audit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(ws): Path<String>,
+) -> ApiResult {
+    let who = api_access(&state, &headers, &ws, false).await?;
+    who.require(Action::ViewAudit, true)?;
+    let entries: Vec<Value> = state
+        .store
+        .audit_entries(&ws, None, 1000)
+        .await?
+        .into_iter()
+        .map(|e| json!({"seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action, "target": e.target, "before": e.before, "after": e.after, "hash": e.hash}))
+        .collect();
+    let (checked, problems) = state.store.verify_audit(Some(&ws)).await?;
+    Ok(Json(json!({
+        "entries": entries,
+        "verified": problems.is_empty(),
+        "checked": checked,
+        "problems": problems.iter().map(|p| json!({"seq": p.seq, "message": p.message})).collect::<Vec<_>>(),
+    }))
+    .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct ExportQuery {
+    #[serde(default)]
+    party: Option<String>,
+}
+
+async fn export(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((ws, what, format)): Path<(String, String, String)>,
+    axum::extract::Query(q): axum::extract::Query<ExportQuery>,
+) -> ApiResult {
+    let who = api_access(&state, &headers, &ws, false).await?;
+    let loaded = ui::loaded(&state, &ws).await?;
+    Ok(ui::export_response(
+        &state,
+        &who,
+        &loaded,
+        &what,
+        &format,
+        q.party.as_deref(),
+    )?)
+}
