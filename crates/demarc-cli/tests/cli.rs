@@ -1880,3 +1880,8 @@ mod crm;
 mod documents;
 #[path = "cli/xlsx.rs"]
 mod xlsx;
+
+// ---- the server and its database ----
+
+#[path = "cli/server.rs"]
+mod server;

@@ -2023,11 +2023,25 @@ async fn signoff_action(
 // Downloads
 // ---------------------------------------------------------------------------------------------
 
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// A document and a link to it in each format.
+#[derive(Debug)]
+struct DocumentLinks {
+    title: String,
+    links: Vec<(String, &'static str)>,
+}
+
 #[derive(Template)]
 #[template(path = "downloads.html")]
 struct DownloadsPage {
     f: Frame,
-    documents: Vec<(String, String, Vec<(String, &'static str)>)>,
+    documents: Vec<DocumentLinks>,
 }
 
 async fn downloads_page(
@@ -2056,7 +2070,10 @@ async fn downloads_page(
     let mut documents = Vec::new();
     if who.role != Role::Supplier {
         for what in [What::Matrix, What::PolicyAnnex, What::Summary] {
-            documents.push((what.label().to_owned(), String::new(), formats(what, None)));
+            documents.push(DocumentLinks {
+                title: capitalise(what.label()),
+                links: formats(what, None),
+            });
         }
     }
     for p in &loaded.model.parties {
@@ -2065,11 +2082,10 @@ async fn downloads_page(
         }
         let own = who.party.as_deref().is_none_or(|x| x == p.id);
         if who.may(Action::Export, own) && (who.role != Role::Supplier || own) {
-            documents.push((
-                format!("Contract schedule for {}", p.name),
-                p.id.clone(),
-                formats(What::Schedule, Some(&p.id)),
-            ));
+            documents.push(DocumentLinks {
+                title: format!("Contract schedule for {}", p.name),
+                links: formats(What::Schedule, Some(&p.id)),
+            });
         }
     }
     page(&DownloadsPage {
