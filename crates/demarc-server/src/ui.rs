@@ -519,7 +519,16 @@ async fn create_workspace(
     logged.check_csrf(&form.csrf)?;
     let user = &logged.session.user;
     let id = match form.starter.as_deref() {
-        Some("demo") => crate::demo::create_demo_workspace(&state.store, &user.id).await?,
+        Some("demo") => {
+            let id = crate::demo::create_demo_workspace(&state.store, &user.id).await?;
+            if !form.name.trim().is_empty() {
+                state
+                    .store
+                    .rename_workspace(&id, form.name.trim(), &user.id)
+                    .await?;
+            }
+            id
+        }
         _ => {
             let ws = state
                 .store
@@ -636,9 +645,11 @@ async fn dashboard(
         .max()
         .unwrap_or(1)
         .max(1);
+    // A representative sees its own party's share only.
     let split = summary
         .split
         .iter()
+        .filter(|b| who.role != Role::Supplier || who.party.as_deref() == Some(b.party.id.as_str()))
         .map(|b| SplitView {
             name: b.party.name.clone(),
             alone: b.alone,
@@ -666,13 +677,21 @@ async fn dashboard(
         },
         name: loaded.model.name.clone(),
         role: who.role.label(),
-        party: who.party.clone(),
+        party: who.party.as_ref().map(|p| {
+            loaded
+                .model
+                .parties
+                .iter()
+                .find(|x| &x.id == p)
+                .map_or_else(|| p.clone(), |x| x.name.clone())
+        }),
         gaps: n("gap"),
         contested: n("contested"),
         overdue: n("review-overdue"),
         errors,
         warnings,
-        ready_to_sign: errors == 0,
+        // Whether the whole model can be signed, whatever part of it this member sees.
+        ready_to_sign: !demarc_core::check::has_errors(&loaded.findings),
         findings,
         split,
         resign_needed,
@@ -1039,6 +1058,34 @@ fn cell_ix(view: &View<'_>, service: &str, resp: &str) -> Result<(ServiceIx, Res
     Ok((s, r))
 }
 
+/// An audit action in plain words.
+fn action_label(action: &str) -> String {
+    match action {
+        "cell.save" => "changed the row",
+        "cell.clear" => "cleared the row",
+        "cell.contest" => "contested the row",
+        "cell.accept" => "accepted the row",
+        "cell.resolve" => "resolved the contest",
+        "model.import" => "replaced the whole model",
+        "workspace.create" => "created the workspace",
+        "workspace.rename" => "renamed the workspace",
+        "member.set" => "changed a member's role",
+        "invitation.create" => "made an invitation link",
+        "invitation.accept" => "joined",
+        "token.create" => "made an API token",
+        "token.revoke" => "revoked an API token",
+        "signoff.freeze" => "froze a version to sign",
+        "signoff.sign" => "signed",
+        "comment.comment" => "commented",
+        "comment.propose" => "proposed a change",
+        "comment.contest" => "contested",
+        "comment.accept" => "accepted",
+        "comment.resolve" => "resolved a contest",
+        other => other,
+    }
+    .to_owned()
+}
+
 fn fmt_time(secs: i64) -> String {
     let d = Date::from_unix_days(secs.div_euclid(86_400));
     let t = secs.rem_euclid(86_400);
@@ -1097,7 +1144,7 @@ async fn render_cell(
                 seq: e.seq,
                 when: fmt_time(e.at),
                 who: name_of(&e.actor),
-                action: e.action,
+                action: action_label(&e.action),
                 before: e.before.unwrap_or_default(),
                 after: e.after.unwrap_or_default(),
             })
@@ -1685,6 +1732,19 @@ struct InvitePage {
     form_csrf: String,
 }
 
+/// A party's name for people (its id if the model cannot be read or has no such party).
+async fn party_name(state: &AppState, ws: &str, id: &str) -> String {
+    match loaded(state, ws).await {
+        Ok(l) => l
+            .model
+            .parties
+            .iter()
+            .find(|p| p.id == id)
+            .map_or_else(|| id.to_owned(), |p| p.name.clone()),
+        Err(_) => id.to_owned(),
+    }
+}
+
 async fn invite_page(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -1694,7 +1754,7 @@ async fn invite_page(
         .store
         .invitation(&token)
         .await?
-        .filter(|i| !i.used)
+        .filter(|i| i.is_open())
         .ok_or_else(|| {
             Error::NotFound(
                 "this invitation link has been used or does not exist: ask for a new one".into(),
@@ -1717,7 +1777,10 @@ async fn invite_page(
         },
         workspace: ws.name,
         role: Role::parse(&inv.role).map_or("member", Role::label),
-        party: inv.party_id.unwrap_or_default(),
+        party: match &inv.party_id {
+            Some(p) => party_name(&state, &inv.workspace_id, p).await,
+            None => String::new(),
+        },
         logged_in: logged.is_some(),
         form_csrf: String::new(),
     };
@@ -1781,7 +1844,7 @@ async fn invite_accept(
                 .store
                 .invitation(&token)
                 .await?
-                .filter(|i| !i.used && i.expires_at >= 0)
+                .filter(|i| i.is_open())
                 .ok_or_else(|| {
                     Error::NotFound("this invitation link has been used or does not exist".into())
                 })?;
@@ -1792,9 +1855,10 @@ async fn invite_accept(
             }
             auth::check_new_password(&form.password)?;
             let hash = auth::hash_password(&form.password)?;
-            let user = state
+            // The account and the membership are made together, or neither.
+            let (user, inv) = state
                 .store
-                .create_user(&form.email, &form.name, &hash, false)
+                .register_with_invitation(&token, &form.email, &form.name, &hash)
                 .await
                 .map_err(|e| match e {
                     demarc_store::StoreError::Exists(_) => Error::BadRequest(
@@ -1802,7 +1866,6 @@ async fn invite_accept(
                     ),
                     e => e.into(),
                 })?;
-            let inv = state.store.accept_invitation(&token, &user.id).await?;
             let session = state
                 .store
                 .create_session(&user.id, auth::SESSION_SECS)
@@ -2062,7 +2125,12 @@ async fn downloads_page(
                     .unwrap_or_default();
                 (
                     format!("/w/{ws}/export/{}/{}{q}", what.as_str(), f.as_str()),
-                    f.extension(),
+                    match f {
+                        Format::Markdown => "Markdown",
+                        Format::Html => "Web page (HTML)",
+                        Format::Csv => "Spreadsheet (CSV)",
+                        Format::Json => "Data (JSON)",
+                    },
                 )
             })
             .collect()
@@ -2205,7 +2273,7 @@ async fn audit_page(
             seq: e.seq,
             when: fmt_time(e.at),
             who: names.get(&e.actor).cloned().unwrap_or(e.actor),
-            action: e.action,
+            action: action_label(&e.action),
             before: e
                 .before
                 .map(|b| b.chars().take(400).collect())

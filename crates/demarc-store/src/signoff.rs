@@ -43,6 +43,20 @@ impl Store {
         actor: &str,
     ) -> Result<i64, StoreError> {
         let mut tx = self.begin().await?;
+        let last = sqlx::query(
+            "SELECT number, content_hash FROM signoffs WHERE workspace_id = $1 ORDER BY number DESC LIMIT 1",
+        )
+        .bind(workspace_id)
+        .fetch_optional(&mut *tx.tx)
+        .await?;
+        if let Some(last) = last {
+            let (n, hash): (i64, String) = (last.try_get(0)?, last.try_get(1)?);
+            if hash == content_hash {
+                return Err(StoreError::Invalid(format!(
+                    "the model has not changed since version {n} was frozen: sign that one"
+                )));
+            }
+        }
         let number = sqlx::query(
             "SELECT COALESCE(MAX(number), 0) + 1 FROM signoffs WHERE workspace_id = $1",
         )

@@ -43,6 +43,15 @@ pub struct Invitation {
     pub party_id: Option<String>,
     pub expires_at: i64,
     pub used: bool,
+    /// Past its expiry time.
+    pub expired: bool,
+}
+
+impl Invitation {
+    /// Can still be used.
+    pub fn is_open(&self) -> bool {
+        !self.used && !self.expired
+    }
 }
 
 /// A token for a program (a CI job), scoped to one workspace and one role.
@@ -76,6 +85,79 @@ fn workspace(r: &AnyRow) -> Result<Workspace, sqlx::Error> {
         name: r.try_get("name")?,
         created_at: r.try_get("created_at")?,
     })
+}
+
+/// Mark an invitation used by `user_id` and add the membership it offers.
+async fn take_invitation(
+    tx: &mut crate::db::WriteTx,
+    token: &str,
+    user_id: &str,
+) -> Result<Invitation, StoreError> {
+    let hash = token_hash(token);
+    let at = now();
+    let taken = sqlx::query(
+        "UPDATE invitations SET used_by = $1, used_at = $2 WHERE token_hash = $3 AND used_at IS NULL AND expires_at >= $2",
+    )
+    .bind(user_id)
+    .bind(at)
+    .bind(&hash)
+    .execute(&mut *tx.tx)
+    .await?;
+    if taken.rows_affected() != 1 {
+        return Err(StoreError::Invalid(
+            "this invitation link has been used or has expired: ask for a new one".into(),
+        ));
+    }
+    let r = sqlx::query(
+        "SELECT workspace_id, role, party_id, expires_at FROM invitations WHERE token_hash = $1",
+    )
+    .bind(&hash)
+    .fetch_one(&mut *tx.tx)
+    .await?;
+    let inv = Invitation {
+        workspace_id: r.try_get("workspace_id")?,
+        role: r.try_get("role")?,
+        party_id: r.try_get("party_id")?,
+        expires_at: r.try_get("expires_at")?,
+        used: true,
+        expired: false,
+    };
+    let member = sqlx::query("SELECT role FROM members WHERE workspace_id = $1 AND user_id = $2")
+        .bind(&inv.workspace_id)
+        .bind(user_id)
+        .fetch_optional(&mut *tx.tx)
+        .await?;
+    if let Some(m) = member {
+        let role: String = m.try_get(0)?;
+        return Err(StoreError::Invalid(format!(
+            "you are already in this workspace (as {role}); an invitation does not change anyone's role, so the link is left for the person it is meant for"
+        )));
+    }
+    sqlx::query(
+        "INSERT INTO members (workspace_id, user_id, role, party_id) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(&inv.workspace_id)
+    .bind(user_id)
+    .bind(&inv.role)
+    .bind(&inv.party_id)
+    .execute(&mut *tx.tx)
+    .await?;
+    append(
+        tx,
+        &inv.workspace_id,
+        NewAudit {
+            actor: user_id.to_owned(),
+            action: "invitation.accept".into(),
+            target: format!("member:{user_id}"),
+            before: None,
+            after: Some(match &inv.party_id {
+                Some(p) => format!("{} for {p}", inv.role),
+                None => inv.role.clone(),
+            }),
+        },
+    )
+    .await?;
+    Ok(inv)
 }
 
 impl Store {
@@ -124,6 +206,44 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(ws)
+    }
+
+    /// Give a workspace another name.
+    pub async fn rename_workspace(
+        &self,
+        id: &str,
+        name: &str,
+        actor: &str,
+    ) -> Result<(), StoreError> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(StoreError::Invalid("a workspace needs a name".into()));
+        }
+        let mut tx = self.begin().await?;
+        let before = sqlx::query("SELECT name FROM workspaces WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx.tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("workspace {id}")))?
+            .try_get::<String, _>(0)?;
+        sqlx::query("UPDATE workspaces SET name = $1 WHERE id = $2")
+            .bind(name)
+            .bind(id)
+            .execute(&mut *tx.tx)
+            .await?;
+        append(
+            &mut tx,
+            id,
+            NewAudit {
+                actor: actor.to_owned(),
+                action: "workspace.rename".into(),
+                target: "workspace".into(),
+                before: Some(before),
+                after: Some(name.to_owned()),
+            },
+        )
+        .await?;
+        tx.commit().await
     }
 
     pub async fn workspace(&self, id: &str) -> Result<Option<Workspace>, StoreError> {
@@ -308,78 +428,67 @@ impl Store {
                 party_id: r.try_get("party_id")?,
                 expires_at: r.try_get("expires_at")?,
                 used: r.try_get::<Option<i64>, _>("used_at")?.is_some(),
+                expired: r.try_get::<i64, _>("expires_at")? < now(),
             })
         })
         .transpose()
     }
 
-    /// Use an invitation: the user joins in its role. Fails if it is used or expired; a
-    /// token can be used once, even by two requests at the same moment.
+    /// Use an invitation: the user joins in its role. Fails if it is used or expired, or if
+    /// the user is already a member (a link never changes anyone's role: an owner who opens
+    /// a supplier's link stays owner). A token can be used once, even by two requests at the
+    /// same moment.
     pub async fn accept_invitation(
         &self,
         token: &str,
         user_id: &str,
     ) -> Result<Invitation, StoreError> {
-        let hash = token_hash(token);
-        let at = now();
         let mut tx = self.begin().await?;
-        let taken = sqlx::query(
-            "UPDATE invitations SET used_by = $1, used_at = $2 WHERE token_hash = $3 AND used_at IS NULL AND expires_at >= $2",
-        )
-        .bind(user_id)
-        .bind(at)
-        .bind(&hash)
-        .execute(&mut *tx.tx)
-        .await?;
-        if taken.rows_affected() != 1 {
-            return Err(StoreError::Invalid(
-                "this invitation link has been used or has expired: ask for a new one".into(),
-            ));
-        }
-        let r = sqlx::query(
-            "SELECT workspace_id, role, party_id, expires_at FROM invitations WHERE token_hash = $1",
-        )
-        .bind(&hash)
-        .fetch_one(&mut *tx.tx)
-        .await?;
-        let inv = Invitation {
-            workspace_id: r.try_get("workspace_id")?,
-            role: r.try_get("role")?,
-            party_id: r.try_get("party_id")?,
-            expires_at: r.try_get("expires_at")?,
-            used: true,
-        };
-        sqlx::query("DELETE FROM members WHERE workspace_id = $1 AND user_id = $2")
-            .bind(&inv.workspace_id)
-            .bind(user_id)
-            .execute(&mut *tx.tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO members (workspace_id, user_id, role, party_id) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(&inv.workspace_id)
-        .bind(user_id)
-        .bind(&inv.role)
-        .bind(&inv.party_id)
-        .execute(&mut *tx.tx)
-        .await?;
-        append(
-            &mut tx,
-            &inv.workspace_id,
-            NewAudit {
-                actor: user_id.to_owned(),
-                action: "invitation.accept".into(),
-                target: format!("member:{user_id}"),
-                before: None,
-                after: Some(match &inv.party_id {
-                    Some(p) => format!("{} for {p}", inv.role),
-                    None => inv.role.clone(),
-                }),
-            },
-        )
-        .await?;
+        let inv = take_invitation(&mut tx, token, user_id).await?;
         tx.commit().await?;
         Ok(inv)
+    }
+
+    /// Make an account and use an invitation with it, in one transaction: a link that is
+    /// used or expired makes no account.
+    pub async fn register_with_invitation(
+        &self,
+        token: &str,
+        email: &str,
+        name: &str,
+        password_hash: &str,
+    ) -> Result<(crate::User, Invitation), StoreError> {
+        let email = crate::people::normalise_email(email);
+        let mut tx = self.begin().await?;
+        let existing = sqlx::query("SELECT id FROM users WHERE email = $1")
+            .bind(&email)
+            .fetch_optional(&mut *tx.tx)
+            .await?;
+        if existing.is_some() {
+            return Err(StoreError::Exists(format!("a user with email {email}")));
+        }
+        let id = new_id()?;
+        sqlx::query(
+            "INSERT INTO users (id, email, name, password_hash, is_admin, created_at) VALUES ($1, $2, $3, $4, 0, $5)",
+        )
+        .bind(&id)
+        .bind(&email)
+        .bind(name.trim())
+        .bind(password_hash)
+        .bind(now())
+        .execute(&mut *tx.tx)
+        .await?;
+        let inv = take_invitation(&mut tx, token, &id).await?;
+        tx.commit().await?;
+        Ok((
+            crate::User {
+                id,
+                email,
+                name: name.trim().to_owned(),
+                is_admin: false,
+            },
+            inv,
+        ))
     }
 
     /// A new API token; returns its id and the secret (shown once; only its hash is kept).

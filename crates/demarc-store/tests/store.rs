@@ -558,6 +558,52 @@ async fn invitations_are_used_once_and_tokens_can_be_revoked() {
 
         let members = store.members(&ws).await.unwrap();
         assert_eq!(members.len(), 2);
+        assert!(store.invitation(&expired).await.unwrap().unwrap().expired);
+        // An expired link makes no account.
+        assert!(
+            store
+                .register_with_invitation(&expired, "new@x.example", "New", hash())
+                .await
+                .is_err()
+        );
+        assert!(
+            store
+                .user_for_login("new@x.example")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // A link never changes the role of someone already in the workspace.
+        let supplier_link = store
+            .create_invitation(&ws, "supplier", Some("msp"), &owner, 3600)
+            .await
+            .unwrap();
+        let err = store
+            .accept_invitation(&supplier_link, &owner)
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("already in this workspace"),
+            "{err}"
+        );
+        assert_eq!(
+            store.membership(&ws, &owner).await.unwrap().unwrap().role,
+            "owner"
+        );
+        let (newcomer, inv) = store
+            .register_with_invitation(&supplier_link, "New@x.example", "New", hash())
+            .await
+            .unwrap();
+        assert_eq!(inv.party_id.as_deref(), Some("msp"));
+        assert_eq!(
+            store
+                .membership(&ws, &newcomer.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .role,
+            "supplier"
+        );
         // Nobody sees a workspace they are not in.
         let stranger = store
             .create_user("x@y.example", "X", hash(), false)
@@ -605,6 +651,11 @@ async fn a_frozen_version_is_signed_only_against_its_hash() {
         ));
         let s = store.signoffs(&ws).await.unwrap();
         assert_eq!(s[0].signatures.len(), 1);
+        let err = store
+            .freeze(&ws, "same again", "abc", "[]", &owner)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("has not changed"), "{err}");
         assert_eq!(
             store
                 .freeze(&ws, "again", "def", "[]", &owner)
