@@ -171,6 +171,19 @@ pub enum WorkspaceAction {
         #[arg(long)]
         owner: String,
     },
+    /// Make an API token for a workspace (printed once: only its hash is kept).
+    Token {
+        #[command(flatten)]
+        db: DatabaseArg,
+        /// The workspace id (see `demarc workspace list`).
+        workspace: String,
+        /// What the token is for ("CI").
+        #[arg(long)]
+        name: String,
+        /// The role it acts with: owner, editor, auditor or viewer.
+        #[arg(long, default_value = "viewer")]
+        role: String,
+    },
     /// Write a workspace's model as a model directory (replacing its model files).
     Export {
         #[command(flatten)]

@@ -32,7 +32,9 @@ pub fn routes() -> Router<AppState> {
             get(cell_page).post(cell_save),
         )
         .route("/w/{ws}/cell/{service}/{resp}/discuss", post(cell_discuss))
-        .route("/w/{ws}/parties", get(parties_page))
+        .route("/w/{ws}/parties", get(parties_page).post(parties_action))
+        .route("/w/{ws}/upload", post(upload))
+        .route("/w/{ws}/tokens", post(tokens_action))
         .route("/w/{ws}/members", get(members_page).post(invite))
         .route("/w/{ws}/signoff", get(signoff_page).post(signoff_action))
         .route("/w/{ws}/downloads", get(downloads_page))
@@ -77,6 +79,10 @@ fn notice(key: Option<&str>) -> Option<&'static str> {
         "frozen" => "This version is frozen: each party's signatories can now sign it.",
         "signed" => "Signed.",
         "joined" => "You have joined the workspace.",
+        "party-added" => "Party added. Invite its representative from the People page.",
+        "service-added" => "Service added: its column is in the matrix.",
+        "uploaded" => "Uploaded. The checks have run again.",
+        "revoked" => "Token revoked: it no longer works.",
         _ => return None,
     })
 }
@@ -1532,6 +1538,9 @@ async fn cell_discuss(
 #[template(path = "parties.html")]
 struct PartiesPage {
     f: Frame,
+    ws: String,
+    can_edit: bool,
+    models: Vec<(&'static str, &'static str)>,
     parties: Vec<(String, String, String, String)>,
     services: Vec<(String, String, String, String, String)>,
 }
@@ -1588,6 +1597,12 @@ async fn parties_page(
         })
         .collect();
     page(&PartiesPage {
+        ws: ws.clone(),
+        can_edit: who.may(Action::EditModel, true),
+        models: demarc_core::ServiceModel::ALL
+            .iter()
+            .map(|m| (m.as_str(), m.label()))
+            .collect(),
         f: Frame {
             ws: Some(who.nav()),
             ..frame(&logged, &q)
@@ -1601,10 +1616,22 @@ async fn parties_page(
 // People: members and invitations
 // ---------------------------------------------------------------------------------------------
 
+#[derive(Debug)]
+struct TokenView {
+    id: String,
+    name: String,
+    role: &'static str,
+    created: String,
+    revoked: bool,
+}
+
 #[derive(Template)]
 #[template(path = "members.html")]
 struct MembersPage {
     f: Frame,
+    ws_id: String,
+    tokens: Vec<TokenView>,
+    new_token: Option<String>,
     members: Vec<(String, String, &'static str, String)>,
     roles: Vec<(&'static str, &'static str)>,
     parties: Vec<(String, String)>,
@@ -1629,6 +1656,17 @@ async fn render_members(
     q: &NoticeQuery,
     link: Option<String>,
 ) -> Result<Response, Error> {
+    render_members_with(state, logged, who, q, link, None).await
+}
+
+async fn render_members_with(
+    state: &AppState,
+    logged: &LoggedIn,
+    who: &Access,
+    q: &NoticeQuery,
+    link: Option<String>,
+    new_token: Option<String>,
+) -> Result<Response, Error> {
     let loaded = loaded(state, &who.ws.id).await?;
     let members = state
         .store
@@ -1644,7 +1682,23 @@ async fn render_members(
             )
         })
         .collect();
+    let tokens = state
+        .store
+        .api_tokens(&who.ws.id)
+        .await?
+        .into_iter()
+        .map(|t| TokenView {
+            id: t.id,
+            name: t.name,
+            role: Role::parse(&t.role).map_or("?", Role::label),
+            created: fmt_time(t.created_at),
+            revoked: t.revoked,
+        })
+        .collect();
     page(&MembersPage {
+        ws_id: who.ws.id.clone(),
+        tokens,
+        new_token,
         f: Frame {
             ws: Some(who.nav()),
             ..frame(logged, q)
@@ -2298,4 +2352,354 @@ async fn audit_page(
             .collect(),
         checked,
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Changing parties and services; uploads
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+pub struct ModelForm {
+    csrf: String,
+    /// add-party or add-service.
+    action: String,
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    contact: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    provider: String,
+    #[serde(default)]
+    model: String,
+    #[serde(default)]
+    built_on: String,
+}
+
+/// Save one rewritten model file, if the model still reads with it.
+async fn save_model_file(
+    state: &AppState,
+    who: &Access,
+    loaded: &Loaded,
+    path: &str,
+    text: String,
+    action: &str,
+) -> Result<(), Error> {
+    let mut rows = loaded.rows.clone();
+    let expected = rows.file(path).map(|f| f.version);
+    match rows.files.iter_mut().find(|f| f.path == path) {
+        Some(f) => f.body = text.clone(),
+        None => rows.files.push(demarc_store::FileRow {
+            path: path.to_owned(),
+            body: text.clone(),
+            version: 0,
+        }),
+    }
+    workshop::load(rows, state.today()).map_err(|errors| {
+        Error::BadRequest(format!(
+            "this would make the model unreadable: {}",
+            errors
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ))
+    })?;
+    state
+        .store
+        .save_file(&who.ws.id, path, expected, &text, &who.user_id, action)
+        .await?;
+    Ok(())
+}
+
+async fn parties_action(
+    logged: LoggedIn,
+    State(state): State<AppState>,
+    Path(ws): Path<String>,
+    Form(form): Form<ModelForm>,
+) -> Result<Response, Error> {
+    use demarc_formats::yaml::{self, write};
+    logged.check_csrf(&form.csrf)?;
+    let who = access(&state, &logged.session.user.id, &ws).await?;
+    who.require(Action::EditModel, true)?;
+    let loaded = loaded(&state, &ws).await?;
+    let name = form.name.trim();
+    if name.is_empty() {
+        return Err(Error::BadRequest("give it a name".into()));
+    }
+    let id = match opt(&form.id) {
+        Some(id) => id,
+        None => demarc_formats::init::slug_or(name, "item"),
+    };
+    if !yaml::valid_id(&id) {
+        return Err(Error::BadRequest(format!(
+            "id: {id:?} cannot be used; use lower-case letters, digits and dashes"
+        )));
+    }
+    let mut model = loaded.model.clone();
+    let (path, text, notice) = match form.action.as_str() {
+        "add-party" => {
+            if model.parties.iter().any(|p| p.id == id) {
+                return Err(Error::BadRequest(format!("there is already a party {id}")));
+            }
+            let people = opt(&form.contact)
+                .map(|n| {
+                    vec![demarc_core::Person {
+                        name: n,
+                        email: opt(&form.email),
+                        signatory: true,
+                        ..demarc_core::Person::default()
+                    }]
+                })
+                .unwrap_or_default();
+            model.parties.push(demarc_core::Party {
+                id: id.clone(),
+                name: name.to_owned(),
+                kind: opt(&form.kind),
+                people,
+                ..demarc_core::Party::default()
+            });
+            (
+                yaml::PARTIES_FILE,
+                write::parties_file(&model.parties),
+                "party-added",
+            )
+        }
+        "add-service" => {
+            if model.services.iter().any(|s| s.id == id) {
+                return Err(Error::BadRequest(format!(
+                    "there is already a service {id}"
+                )));
+            }
+            let provider = opt(&form.provider)
+                .ok_or_else(|| Error::BadRequest("choose who provides the service".into()))?;
+            if !model.parties.iter().any(|p| p.id == provider) {
+                return Err(Error::BadRequest(format!("there is no party {provider}")));
+            }
+            let service_model =
+                match opt(&form.model) {
+                    Some(m) => Some(demarc_core::ServiceModel::parse(&m).ok_or_else(|| {
+                        Error::BadRequest(format!("{m:?} is not a kind of service"))
+                    })?),
+                    None => None,
+                };
+            model.services.push(demarc_core::Service {
+                id: id.clone(),
+                name: name.to_owned(),
+                provider: Ref::new(provider),
+                model: service_model,
+                built_on: opt(&form.built_on).map(Ref::new).into_iter().collect(),
+                ..demarc_core::Service::default()
+            });
+            (
+                yaml::SERVICES_FILE,
+                write::services_file(&model.services),
+                "service-added",
+            )
+        }
+        other => return Err(Error::BadRequest(format!("unknown action {other:?}"))),
+    };
+    let action = if notice == "party-added" {
+        "party.add"
+    } else {
+        "service.add"
+    };
+    save_model_file(&state, &who, &loaded, path, text, action).await?;
+    Ok(Redirect::to(&format!("/w/{ws}/parties?notice={notice}")).into_response())
+}
+
+/// Upload a matrix CSV (the cells it holds replace theirs) or a model's YAML files (the whole
+/// model is replaced). All or nothing: any error names the file, line and column, and nothing
+/// changes.
+async fn upload(
+    logged: LoggedIn,
+    State(state): State<AppState>,
+    Path(ws): Path<String>,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, Error> {
+    let mut csrf = String::new();
+    let mut files: Vec<(String, String)> = Vec::new();
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| Error::BadRequest(format!("the upload: {e}")))?
+    {
+        let name = field.name().unwrap_or("").to_owned();
+        let file_name = field.file_name().map(str::to_owned);
+        let bytes = field.bytes().await.map_err(|e| {
+            Error::PayloadTooLarge(format!(
+                "the upload could not be read ({e}); the limit is {} MiB",
+                state.config.max_upload / (1024 * 1024)
+            ))
+        })?;
+        if name == "csrf" {
+            csrf = String::from_utf8_lossy(&bytes).into_owned();
+        } else if let Some(f) = file_name.filter(|f| !f.is_empty()) {
+            let text = String::from_utf8(bytes.to_vec()).map_err(|e| {
+                Error::BadRequest(format!(
+                    "{f}: is not UTF-8 text (byte {}); save it as UTF-8",
+                    e.utf8_error().valid_up_to()
+                ))
+            })?;
+            files.push((f, text));
+        }
+    }
+    logged.check_csrf(&csrf)?;
+    let who = access(&state, &logged.session.user.id, &ws).await?;
+    who.require(Action::EditModel, true)?;
+    if files.is_empty() {
+        return Err(Error::BadRequest("choose a file to upload".into()));
+    }
+    let loaded = loaded(&state, &ws).await?;
+    let is_csv = files.len() == 1 && files[0].0.to_lowercase().ends_with(".csv");
+    if is_csv {
+        let (name, text) = &files[0];
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let groups = demarc_formats::matrix_csv::read(&loaded.model, text).map_err(|errors| {
+            Error::BadRequest(format!(
+                "{name} was not imported ({} error(s); nothing changed): {}",
+                errors.len(),
+                errors
+                    .iter()
+                    .map(|e| format!("{name}:{e}"))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ))
+        })?;
+        let plain: Vec<demarc_store::NewFile> = loaded
+            .rows
+            .files
+            .iter()
+            .map(|f| demarc_store::NewFile {
+                path: f.path.clone(),
+                body: f.body.clone(),
+            })
+            .collect();
+        let cells: Vec<demarc_store::NewCell> = groups
+            .iter()
+            .flat_map(|g| {
+                g.cells.iter().map(|a| demarc_store::NewCell {
+                    service_id: g.service.id.clone(),
+                    responsibility_id: a.responsibility.id.clone(),
+                    body: workshop::cell_text(a),
+                })
+            })
+            .collect();
+        // The result must read before anything is stored.
+        let mut model_files = workshop::files(&loaded.rows);
+        model_files.retain(|(p, _)| !p.starts_with("allocations/"));
+        for g in &groups {
+            model_files.push((
+                demarc_formats::yaml::write::allocations_path(&g.service.id),
+                demarc_formats::yaml::write::allocations_file(&g.service.id, &g.cells),
+            ));
+        }
+        workshop::rows_from_files(demarc_formats::yaml::ModelFiles { files: model_files })
+            .map_err(|e| Error::BadRequest(format!("the result would not read: {e:?}")))?;
+        state
+            .store
+            .replace_model(&ws, &plain, &cells, &who.user_id, "model.upload-matrix")
+            .await?;
+    } else {
+        // A model's files: the three top-level files and catalogues by name, anything else an
+        // allocations file.
+        let files: Vec<(String, String)> = files
+            .into_iter()
+            .map(|(name, text)| {
+                let base = name.rsplit(['/', '\\']).next().unwrap_or(&name).to_owned();
+                let path = if [
+                    demarc_formats::yaml::MODEL_FILE,
+                    demarc_formats::yaml::PARTIES_FILE,
+                    demarc_formats::yaml::SERVICES_FILE,
+                ]
+                .contains(&base.as_str())
+                    || base.starts_with("catalogue")
+                {
+                    base
+                } else {
+                    format!("{}/{base}", demarc_formats::yaml::ALLOCATIONS_DIR)
+                };
+                (path, text)
+            })
+            .collect();
+        let (plain, cells) = workshop::rows_from_files(demarc_formats::yaml::ModelFiles { files })
+            .map_err(|errors| {
+                Error::BadRequest(format!(
+                    "the model was not imported ({} error(s); nothing changed): {}",
+                    errors.len(),
+                    errors
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ))
+            })?;
+        state
+            .store
+            .replace_model(&ws, &plain, &cells, &who.user_id, "model.upload")
+            .await?;
+    }
+    Ok(Redirect::to(&format!("/w/{ws}?notice=uploaded")).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// API tokens
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+pub struct TokenForm {
+    csrf: String,
+    /// create or revoke.
+    action: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    id: String,
+}
+
+async fn tokens_action(
+    logged: LoggedIn,
+    State(state): State<AppState>,
+    Path(ws): Path<String>,
+    Form(form): Form<TokenForm>,
+) -> Result<Response, Error> {
+    logged.check_csrf(&form.csrf)?;
+    let who = access(&state, &logged.session.user.id, &ws).await?;
+    who.require(Action::ManageTokens, true)?;
+    match form.action.as_str() {
+        "create" => {
+            let role = Role::parse(&form.role)
+                .filter(|r| *r != Role::Supplier)
+                .ok_or_else(|| Error::BadRequest("choose the token's role".into()))?;
+            let name = opt(&form.name).unwrap_or_else(|| "API token".into());
+            let (_, secret) = state
+                .store
+                .create_api_token(&ws, &name, role.as_str(), &who.user_id)
+                .await?;
+            render_members_with(
+                &state,
+                &logged,
+                &who,
+                &NoticeQuery::default(),
+                None,
+                Some(secret),
+            )
+            .await
+        }
+        "revoke" => {
+            state
+                .store
+                .revoke_api_token(&ws, form.id.trim(), &who.user_id)
+                .await?;
+            Ok(Redirect::to(&format!("/w/{ws}/members?notice=revoked")).into_response())
+        }
+        other => Err(Error::BadRequest(format!("unknown action {other:?}"))),
+    }
 }

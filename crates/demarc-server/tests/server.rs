@@ -1001,3 +1001,167 @@ async fn two_nodes_share_sessions_and_lose_no_edits() {
     }
     assert!(a.store.verify_audit(Some(&ws)).await.unwrap().1.is_empty());
 }
+
+/// Adding a supplier and a service, uploading a matrix CSV or a model's files (all or
+/// nothing), and API tokens from the People page.
+#[tokio::test]
+async fn parties_services_uploads_and_tokens() {
+    for url in database_urls("edit-model").await {
+        let s = start(&url).await;
+        let owner = setup_owner(&s).await;
+        let ws = demo_workspace(&s, &owner).await;
+        let parties = format!("{}/w/{ws}/parties", s.base);
+        let csrf = page_csrf(&owner, &parties).await;
+        let (st, body, _) = post(
+            &owner,
+            &parties,
+            &[
+                ("csrf", &csrf),
+                ("action", "add-party"),
+                ("name", "Sprocket Backup Ltd"),
+                ("kind", "saas"),
+                ("contact", "Sam Sprocket"),
+            ],
+        )
+        .await;
+        assert_eq!(st, StatusCode::SEE_OTHER, "{body}");
+        let (st, body, _) = post(
+            &owner,
+            &parties,
+            &[
+                ("csrf", &csrf),
+                ("action", "add-service"),
+                ("name", "Cloud backup"),
+                ("provider", "sprocket-backup-ltd"),
+                ("model", "saas"),
+            ],
+        )
+        .await;
+        assert_eq!(st, StatusCode::SEE_OTHER, "{body}");
+        let (_, matrix) = get(&owner, &format!("{}/w/{ws}/matrix", s.base)).await;
+        assert!(
+            matrix.contains("Cloud backup"),
+            "the new service has a column"
+        );
+        // A duplicate is refused, and a service by an unknown party.
+        let (st, _, _) = post(
+            &owner,
+            &parties,
+            &[
+                ("csrf", &csrf),
+                ("action", "add-party"),
+                ("name", "Sprocket Backup Ltd"),
+            ],
+        )
+        .await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+        let (st, _, _) = post(
+            &owner,
+            &parties,
+            &[
+                ("csrf", &csrf),
+                ("action", "add-service"),
+                ("name", "X"),
+                ("provider", "nobody"),
+            ],
+        )
+        .await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+
+        // The matrix as CSV, changed in a "spreadsheet", uploaded back.
+        let csv = owner
+            .get(format!("{}/w/{ws}/export/matrix/csv", s.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let line = csv
+            .lines()
+            .find(|l| l.starts_with("cloud-backup,"))
+            .expect("a row of the new service")
+            .to_owned();
+        let upload = |name: &'static str, text: String| {
+            let form = reqwest::multipart::Form::new()
+                .text("csrf", csrf.clone())
+                .part(
+                    "files",
+                    reqwest::multipart::Part::text(text).file_name(name),
+                );
+            owner
+                .post(format!("{}/w/{ws}/upload", s.base))
+                .multipart(form)
+                .send()
+        };
+        let before = s.store.model_rows(&ws).await.unwrap();
+        // A bad status: refused with the line, and nothing changes.
+        let bad = csv.replacen(&line, &line.replacen(",", ",nonsense-status-", 1), 1);
+        let r = upload("matrix.csv", bad).await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("matrix.csv:"));
+        assert_eq!(s.store.model_rows(&ws).await.unwrap(), before);
+        let r = upload("matrix.csv", csv.clone()).await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        // A model's files: a broken one is refused with its file and line.
+        let r = upload("services.yaml", "services: [\n".into())
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let text = r.text().await.unwrap();
+        assert!(text.contains("nothing changed"), "{text}");
+
+        // API tokens from the People page.
+        let members = format!("{}/w/{ws}/members", s.base);
+        let (st, html, _) = post(
+            &owner,
+            &format!("{}/w/{ws}/tokens", s.base),
+            &[
+                ("csrf", &csrf),
+                ("action", "create"),
+                ("name", "CI"),
+                ("role", "viewer"),
+            ],
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK);
+        let key = "id=\"new-token\">";
+        let at = html.find(key).unwrap();
+        let secret: String = html[at + key.len()..].chars().take_while(|c| *c != '<').collect();
+        assert!(secret.starts_with("dmt_"));
+        let api = reqwest::Client::new();
+        let r = api
+            .get(format!("{}/api/v1/workspaces/{ws}/check", s.base))
+            .bearer_auth(&secret)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        // A viewer token cannot push a model.
+        let r = api
+            .put(format!("{}/api/v1/workspaces/{ws}/model", s.base))
+            .bearer_auth(&secret)
+            .json(&serde_json::json!({"files": []}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let id = s.store.api_tokens(&ws).await.unwrap()[0].id.clone();
+        let (st, _, _) = post(
+            &owner,
+            &format!("{}/w/{ws}/tokens", s.base),
+            &[("csrf", &csrf), ("action", "revoke"), ("id", &id)],
+        )
+        .await;
+        assert_eq!(st, StatusCode::SEE_OTHER);
+        let r = api
+            .get(format!("{}/api/v1/workspaces/{ws}/check", s.base))
+            .bearer_auth(&secret)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        let (_, html) = get(&owner, &members).await;
+        assert!(html.contains("revoked"));
+    }
+}

@@ -202,6 +202,31 @@ pub fn workspace(args: WorkspaceArgs, today: Date) -> Result<Outcome> {
                 println!("{}\t{}", ws.id, ws.name);
                 Ok(Outcome::Ok)
             }
+            WorkspaceAction::Token {
+                db,
+                workspace,
+                name,
+                role,
+            } => {
+                let parsed = demarc_server::authz::Role::parse(&role)
+                    .filter(|r| *r != demarc_server::authz::Role::Supplier)
+                    .ok_or_else(|| {
+                        anyhow!("--role: {role:?} is not one of owner, editor, auditor, viewer")
+                    })?;
+                let store = open(&db.database, 2).await?;
+                if store.workspace(&workspace).await?.is_none() {
+                    bail!("there is no workspace {workspace} (see `demarc workspace list`)");
+                }
+                let (token, secret) = store
+                    .create_api_token(&workspace, &name, parsed.as_str(), "cli")
+                    .await?;
+                eprintln!(
+                    "token {} ({}, {}): shown once, keep it secret",
+                    token.id, token.name, token.role
+                );
+                println!("{secret}");
+                Ok(Outcome::Ok)
+            }
             WorkspaceAction::Export { db, workspace, dir } => {
                 let store = open(&db.database, 2).await?;
                 if store.workspace(&workspace).await?.is_none() {

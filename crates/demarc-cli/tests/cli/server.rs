@@ -193,6 +193,39 @@ fn a_workspace_round_trips_through_the_server_database_and_the_audit_log_verifie
     r.expect(2);
     assert!(r.stderr.contains("services.yaml:"), "{}", r.stderr);
 
+    let r = demarc_env(
+        &[
+            "workspace",
+            "token",
+            "--database",
+            db,
+            &id,
+            "--name",
+            "CI",
+            "--role",
+            "editor",
+        ],
+        &[],
+    );
+    r.expect(0);
+    assert!(r.stdout.trim().starts_with("dmt_"), "{}", r.stdout);
+    let r = demarc_env(
+        &[
+            "workspace",
+            "token",
+            "--database",
+            db,
+            &id,
+            "--name",
+            "CI",
+            "--role",
+            "god",
+        ],
+        &[],
+    );
+    r.expect(2);
+    assert!(r.stderr.contains("--role"), "{}", r.stderr);
+
     let r = demarc_env(&["audit", "verify", "--database", db], &[]);
     r.expect(0);
     assert!(r.stdout.contains("the audit log verifies"), "{}", r.stdout);
