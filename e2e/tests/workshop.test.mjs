@@ -258,6 +258,25 @@ step('2. the owner creates a workspace from the Riverside example', async () => 
   await screenshot(O, 'dashboard');
 });
 
+step('2b. the owner adds a supplier and the service it provides', async () => {
+  await nav(O, 'Parties and services', 'parties and services');
+  await O.locator('#party-name').fill('Sprocket Backup Ltd');
+  await O.locator('#party-kind').selectOption('saas');
+  await O.locator('#party-contact').fill('Sam Sprocket');
+  await go(O, O.getByRole('button', { name: 'Add party' }), 'party added');
+  await expectNotice(O, 'Party added');
+  await O.locator('#service-name').fill('Cloud backup');
+  await O.locator('#service-provider').selectOption('sprocket-backup-ltd');
+  await O.locator('#service-model').selectOption('saas');
+  await go(O, O.getByRole('button', { name: 'Add service' }), 'service added');
+  await expectNotice(O, 'Service added');
+  const body = await O.locator('main').innerText();
+  assert.ok(body.includes('Sprocket Backup Ltd') && body.includes('Cloud backup'), 'the new supplier and service are listed');
+  await screenshot(O, 'supplier-added');
+  await nav(O, 'Matrix', 'matrix with the new service');
+  assert.ok((await O.locator('main thead').innerText()).includes('Cloud backup'), 'the new service has a column');
+});
+
 step('3. the owner makes an invitation link for a supplier representative of Acme IT', async () => {
   await nav(O, 'People', 'people');
   await O.getByLabel('Role').selectOption('supplier');
