@@ -75,13 +75,6 @@ pub(crate) struct WriteTx {
     _guard: Option<OwnedMutexGuard<()>>,
 }
 
-impl WriteTx {
-    pub(crate) async fn commit(self) -> Result<(), StoreError> {
-        self.tx.commit().await?;
-        Ok(())
-    }
-}
-
 impl Store {
     /// Connect to `url`: `postgres://...` / `postgresql://...`, or `sqlite:PATH` / a plain path
     /// (the file is created if missing). Does not migrate.
@@ -308,5 +301,22 @@ impl Store {
             Backend::Postgres => "DROP TRIGGER audit_log_no_update ON audit_log;",
         };
         self.execute_raw(sql).await.map(|_| ())
+    }
+}
+
+impl WriteTx {
+    /// Commit if the work succeeded, else roll back at once (not lazily when the connection
+    /// is next used: on SQLite a pending rollback would hold the write lock meanwhile).
+    pub(crate) async fn finish<T>(self, result: Result<T, StoreError>) -> Result<T, StoreError> {
+        match result {
+            Ok(v) => {
+                self.tx.commit().await?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = self.tx.rollback().await;
+                Err(e)
+            }
+        }
     }
 }

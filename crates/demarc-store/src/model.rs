@@ -184,6 +184,7 @@ impl Store {
         action: &str,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
+        let result: Result<_, StoreError> = async {
         let before = read_rows(&mut tx.tx, workspace_id).await?;
         sqlx::query("DELETE FROM model_files WHERE workspace_id = $1")
             .bind(workspace_id)
@@ -242,7 +243,10 @@ impl Store {
             },
         )
         .await?;
-        tx.commit().await
+        Ok(())
+        }
+        .await;
+        tx.finish(result).await
     }
 
     /// Save one allocation: `body: None` removes it (the cell falls back to presets). The
@@ -261,6 +265,7 @@ impl Store {
         action: &str,
     ) -> Result<Option<i64>, StoreError> {
         let mut tx = self.begin().await?;
+        let result: Result<_, StoreError> = async {
         let current = current_cell(&mut tx, workspace_id, service, responsibility).await?;
         let target = format!("cell:{service}/{responsibility}");
         if current.as_ref().map(|c| c.0) != expected {
@@ -365,8 +370,10 @@ impl Store {
             },
         )
         .await?;
-        tx.commit().await?;
         Ok(version)
+        }
+        .await;
+        tx.finish(result).await
     }
 
     /// Save one model file against the version read (`None`: a new file). Returns the new
@@ -381,6 +388,7 @@ impl Store {
         action: &str,
     ) -> Result<i64, StoreError> {
         let mut tx = self.begin().await?;
+        let result: Result<_, StoreError> = async {
         let current = sqlx::query(
             "SELECT version, body FROM model_files WHERE workspace_id = $1 AND path = $2",
         )
@@ -441,7 +449,9 @@ impl Store {
             },
         )
         .await?;
-        tx.commit().await?;
         Ok(version)
+        }
+        .await;
+        tx.finish(result).await
     }
 }

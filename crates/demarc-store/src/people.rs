@@ -64,6 +64,7 @@ impl Store {
     ) -> Result<User, StoreError> {
         let email = normalise_email(email);
         let mut tx = self.begin().await?;
+        let result: Result<_, StoreError> = async {
         let existing = sqlx::query("SELECT id FROM users WHERE email = $1")
             .bind(&email)
             .fetch_optional(&mut *tx.tx)
@@ -83,13 +84,15 @@ impl Store {
         .bind(now())
         .execute(&mut *tx.tx)
         .await?;
-        tx.commit().await?;
         Ok(User {
             id,
             email,
             name: name.trim().to_owned(),
             is_admin,
         })
+        }
+        .await;
+        tx.finish(result).await
     }
 
     /// The first admin, only while there are no users at all (the one-time setup). Returns
@@ -102,26 +105,29 @@ impl Store {
     ) -> Result<Option<User>, StoreError> {
         let email = normalise_email(email);
         let mut tx = self.begin().await?;
-        let id = new_id()?;
-        // Inserted only if the table is empty, in one statement, so two setups cannot both win.
-        let done = sqlx::query(
-            "INSERT INTO users (id, email, name, password_hash, is_admin, created_at) \
+        let result: Result<_, StoreError> = async {
+            let id = new_id()?;
+            // Inserted only if the table is empty, in one statement, so two setups cannot both win.
+            let done = sqlx::query(
+                "INSERT INTO users (id, email, name, password_hash, is_admin, created_at) \
              SELECT $1, $2, $3, $4, 1, $5 WHERE NOT EXISTS (SELECT 1 FROM users)",
-        )
-        .bind(&id)
-        .bind(&email)
-        .bind(name.trim())
-        .bind(password_hash)
-        .bind(now())
-        .execute(&mut *tx.tx)
-        .await?;
-        tx.commit().await?;
-        Ok((done.rows_affected() == 1).then(|| User {
-            id,
-            email,
-            name: name.trim().to_owned(),
-            is_admin: true,
-        }))
+            )
+            .bind(&id)
+            .bind(&email)
+            .bind(name.trim())
+            .bind(password_hash)
+            .bind(now())
+            .execute(&mut *tx.tx)
+            .await?;
+            Ok((done.rows_affected() == 1).then(|| User {
+                id,
+                email,
+                name: name.trim().to_owned(),
+                is_admin: true,
+            }))
+        }
+        .await;
+        tx.finish(result).await
     }
 
     pub async fn user_for_login(&self, email: &str) -> Result<Option<LoginUser>, StoreError> {
@@ -150,20 +156,24 @@ impl Store {
 
     pub async fn set_password(&self, user_id: &str, password_hash: &str) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
-        let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-            .bind(password_hash)
-            .bind(user_id)
-            .execute(&mut *tx.tx)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound(format!("user {user_id}")));
+        let result: Result<_, StoreError> = async {
+            let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                .bind(password_hash)
+                .bind(user_id)
+                .execute(&mut *tx.tx)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound(format!("user {user_id}")));
+            }
+            // A new password ends every session.
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user_id)
+                .execute(&mut *tx.tx)
+                .await?;
+            Ok(())
         }
-        // A new password ends every session.
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(user_id)
-            .execute(&mut *tx.tx)
-            .await?;
-        tx.commit().await
+        .await;
+        tx.finish(result).await
     }
 
     /// Start a session; returns the token for the cookie (only its hash is stored).
@@ -176,6 +186,7 @@ impl Store {
         let (csrf, _) = new_token()?;
         let at = now();
         let mut tx = self.begin().await?;
+        let result: Result<_, StoreError> = async {
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -191,8 +202,10 @@ impl Store {
             .bind(at)
             .execute(&mut *tx.tx)
             .await?;
-        tx.commit().await?;
         Ok(token)
+        }
+        .await;
+        tx.finish(result).await
     }
 
     /// The live session of a cookie token, if any.
@@ -217,27 +230,35 @@ impl Store {
 
     pub async fn end_session(&self, token: &str) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash(token))
-            .execute(&mut *tx.tx)
-            .await?;
-        tx.commit().await
+        let result: Result<_, StoreError> = async {
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                .bind(token_hash(token))
+                .execute(&mut *tx.tx)
+                .await?;
+            Ok(())
+        }
+        .await;
+        tx.finish(result).await
     }
 
     /// Record a failed login for an email.
     pub async fn record_login_failure(&self, email: &str) -> Result<(), StoreError> {
         let at = now();
         let mut tx = self.begin().await?;
-        sqlx::query("INSERT INTO login_failures (email, at) VALUES ($1, $2)")
-            .bind(normalise_email(email))
-            .bind(at)
-            .execute(&mut *tx.tx)
-            .await?;
-        sqlx::query("DELETE FROM login_failures WHERE at < $1")
-            .bind(at - 86_400)
-            .execute(&mut *tx.tx)
-            .await?;
-        tx.commit().await
+        let result: Result<_, StoreError> = async {
+            sqlx::query("INSERT INTO login_failures (email, at) VALUES ($1, $2)")
+                .bind(normalise_email(email))
+                .bind(at)
+                .execute(&mut *tx.tx)
+                .await?;
+            sqlx::query("DELETE FROM login_failures WHERE at < $1")
+                .bind(at - 86_400)
+                .execute(&mut *tx.tx)
+                .await?;
+            Ok(())
+        }
+        .await;
+        tx.finish(result).await
     }
 
     /// Failed logins for an email in the last `window_secs`.
@@ -256,10 +277,14 @@ impl Store {
 
     pub async fn clear_login_failures(&self, email: &str) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM login_failures WHERE email = $1")
-            .bind(normalise_email(email))
-            .execute(&mut *tx.tx)
-            .await?;
-        tx.commit().await
+        let result: Result<_, StoreError> = async {
+            sqlx::query("DELETE FROM login_failures WHERE email = $1")
+                .bind(normalise_email(email))
+                .execute(&mut *tx.tx)
+                .await?;
+            Ok(())
+        }
+        .await;
+        tx.finish(result).await
     }
 }

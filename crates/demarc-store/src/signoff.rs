@@ -43,6 +43,7 @@ impl Store {
         actor: &str,
     ) -> Result<i64, StoreError> {
         let mut tx = self.begin().await?;
+        let result: Result<_, StoreError> = async {
         let last = sqlx::query(
             "SELECT number, content_hash FROM signoffs WHERE workspace_id = $1 ORDER BY number DESC LIMIT 1",
         )
@@ -90,8 +91,10 @@ impl Store {
         .bind(now())
         .execute(&mut *tx.tx)
         .await?;
-        tx.commit().await?;
         Ok(number)
+        }
+        .await;
+        tx.finish(result).await
     }
 
     /// Every frozen version of a workspace, newest first, with its signatures.
@@ -150,6 +153,7 @@ impl Store {
         content_hash: &str,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
+        let result: Result<_, StoreError> = async {
         let frozen = sqlx::query(
             "SELECT content_hash FROM signoffs WHERE workspace_id = $1 AND number = $2",
         )
@@ -196,6 +200,9 @@ impl Store {
             },
         )
         .await?;
-        tx.commit().await
+        Ok(())
+        }
+        .await;
+        tx.finish(result).await
     }
 }

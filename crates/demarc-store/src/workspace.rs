@@ -178,13 +178,14 @@ impl Store {
             created_at: now(),
         };
         let mut tx = self.begin().await?;
-        sqlx::query("INSERT INTO workspaces (id, name, created_at) VALUES ($1, $2, $3)")
-            .bind(&ws.id)
-            .bind(&ws.name)
-            .bind(ws.created_at)
-            .execute(&mut *tx.tx)
-            .await?;
-        sqlx::query(
+        let result: Result<_, StoreError> = async {
+            sqlx::query("INSERT INTO workspaces (id, name, created_at) VALUES ($1, $2, $3)")
+                .bind(&ws.id)
+                .bind(&ws.name)
+                .bind(ws.created_at)
+                .execute(&mut *tx.tx)
+                .await?;
+            sqlx::query(
             "INSERT INTO members (workspace_id, user_id, role, party_id) VALUES ($1, $2, $3, NULL)",
         )
         .bind(&ws.id)
@@ -192,20 +193,22 @@ impl Store {
         .bind(owner_role)
         .execute(&mut *tx.tx)
         .await?;
-        append(
-            &mut tx,
-            &ws.id,
-            NewAudit {
-                actor: owner_user_id.to_owned(),
-                action: "workspace.create".into(),
-                target: "workspace".into(),
-                before: None,
-                after: Some(ws.name.clone()),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(ws)
+            append(
+                &mut tx,
+                &ws.id,
+                NewAudit {
+                    actor: owner_user_id.to_owned(),
+                    action: "workspace.create".into(),
+                    target: "workspace".into(),
+                    before: None,
+                    after: Some(ws.name.clone()),
+                },
+            )
+            .await?;
+            Ok(ws)
+        }
+        .await;
+        tx.finish(result).await
     }
 
     /// Give a workspace another name.
@@ -220,30 +223,34 @@ impl Store {
             return Err(StoreError::Invalid("a workspace needs a name".into()));
         }
         let mut tx = self.begin().await?;
-        let before = sqlx::query("SELECT name FROM workspaces WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *tx.tx)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("workspace {id}")))?
-            .try_get::<String, _>(0)?;
-        sqlx::query("UPDATE workspaces SET name = $1 WHERE id = $2")
-            .bind(name)
-            .bind(id)
-            .execute(&mut *tx.tx)
+        let result: Result<_, StoreError> = async {
+            let before = sqlx::query("SELECT name FROM workspaces WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx.tx)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(format!("workspace {id}")))?
+                .try_get::<String, _>(0)?;
+            sqlx::query("UPDATE workspaces SET name = $1 WHERE id = $2")
+                .bind(name)
+                .bind(id)
+                .execute(&mut *tx.tx)
+                .await?;
+            append(
+                &mut tx,
+                id,
+                NewAudit {
+                    actor: actor.to_owned(),
+                    action: "workspace.rename".into(),
+                    target: "workspace".into(),
+                    before: Some(before),
+                    after: Some(name.to_owned()),
+                },
+            )
             .await?;
-        append(
-            &mut tx,
-            id,
-            NewAudit {
-                actor: actor.to_owned(),
-                action: "workspace.rename".into(),
-                target: "workspace".into(),
-                before: Some(before),
-                after: Some(name.to_owned()),
-            },
-        )
-        .await?;
-        tx.commit().await
+            Ok(())
+        }
+        .await;
+        tx.finish(result).await
     }
 
     pub async fn workspace(&self, id: &str) -> Result<Option<Workspace>, StoreError> {
@@ -337,12 +344,13 @@ impl Store {
         actor: &str,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM members WHERE workspace_id = $1 AND user_id = $2")
-            .bind(workspace_id)
-            .bind(user_id)
-            .execute(&mut *tx.tx)
-            .await?;
-        sqlx::query(
+        let result: Result<_, StoreError> = async {
+            sqlx::query("DELETE FROM members WHERE workspace_id = $1 AND user_id = $2")
+                .bind(workspace_id)
+                .bind(user_id)
+                .execute(&mut *tx.tx)
+                .await?;
+            sqlx::query(
             "INSERT INTO members (workspace_id, user_id, role, party_id) VALUES ($1, $2, $3, $4)",
         )
         .bind(workspace_id)
@@ -351,22 +359,25 @@ impl Store {
         .bind(party_id)
         .execute(&mut *tx.tx)
         .await?;
-        append(
-            &mut tx,
-            workspace_id,
-            NewAudit {
-                actor: actor.to_owned(),
-                action: "member.set".into(),
-                target: format!("member:{user_id}"),
-                before: None,
-                after: Some(match party_id {
-                    Some(p) => format!("{role} for {p}"),
-                    None => role.to_owned(),
-                }),
-            },
-        )
-        .await?;
-        tx.commit().await
+            append(
+                &mut tx,
+                workspace_id,
+                NewAudit {
+                    actor: actor.to_owned(),
+                    action: "member.set".into(),
+                    target: format!("member:{user_id}"),
+                    before: None,
+                    after: Some(match party_id {
+                        Some(p) => format!("{role} for {p}"),
+                        None => role.to_owned(),
+                    }),
+                },
+            )
+            .await?;
+            Ok(())
+        }
+        .await;
+        tx.finish(result).await
     }
 
     /// Make an invitation link's token, valid for `lifetime_secs`.
@@ -381,6 +392,7 @@ impl Store {
         let (token, hash) = new_token()?;
         let at = now();
         let mut tx = self.begin().await?;
+        let result: Result<_, StoreError> = async {
         sqlx::query(
             "INSERT INTO invitations (token_hash, workspace_id, role, party_id, created_by, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -409,8 +421,10 @@ impl Store {
             },
         )
         .await?;
-        tx.commit().await?;
         Ok(token)
+        }
+        .await;
+        tx.finish(result).await
     }
 
     /// What an invitation token offers, if it exists (used or expired ones included).
@@ -444,9 +458,12 @@ impl Store {
         user_id: &str,
     ) -> Result<Invitation, StoreError> {
         let mut tx = self.begin().await?;
-        let inv = take_invitation(&mut tx, token, user_id).await?;
-        tx.commit().await?;
-        Ok(inv)
+        let result: Result<_, StoreError> = async {
+            let inv = take_invitation(&mut tx, token, user_id).await?;
+            Ok(inv)
+        }
+        .await;
+        tx.finish(result).await
     }
 
     /// Make an account and use an invitation with it, in one transaction: a link that is
@@ -460,6 +477,7 @@ impl Store {
     ) -> Result<(crate::User, Invitation), StoreError> {
         let email = crate::people::normalise_email(email);
         let mut tx = self.begin().await?;
+        let result: Result<_, StoreError> = async {
         let existing = sqlx::query("SELECT id FROM users WHERE email = $1")
             .bind(&email)
             .fetch_optional(&mut *tx.tx)
@@ -479,7 +497,6 @@ impl Store {
         .execute(&mut *tx.tx)
         .await?;
         let inv = take_invitation(&mut tx, token, &id).await?;
-        tx.commit().await?;
         Ok((
             crate::User {
                 id,
@@ -489,6 +506,9 @@ impl Store {
             },
             inv,
         ))
+        }
+        .await;
+        tx.finish(result).await
     }
 
     /// A new API token; returns its id and the secret (shown once; only its hash is kept).
@@ -509,6 +529,7 @@ impl Store {
             revoked: false,
         };
         let mut tx = self.begin().await?;
+        let result: Result<_, StoreError> = async {
         sqlx::query(
             "INSERT INTO api_tokens (token_hash, id, workspace_id, name, role, created_by, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -534,8 +555,10 @@ impl Store {
             },
         )
         .await?;
-        tx.commit().await?;
         Ok((token, format!("dmt_{secret}")))
+        }
+        .await;
+        tx.finish(result).await
     }
 
     /// The live token for a secret, if it exists and is not revoked.
@@ -590,6 +613,7 @@ impl Store {
         actor: &str,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
+        let result: Result<_, StoreError> = async {
         let done = sqlx::query(
             "UPDATE api_tokens SET revoked_at = $1 WHERE workspace_id = $2 AND id = $3 AND revoked_at IS NULL",
         )
@@ -613,7 +637,10 @@ impl Store {
             },
         )
         .await?;
-        tx.commit().await
+        Ok(())
+        }
+        .await;
+        tx.finish(result).await
     }
 
     /// Add a comment to a row (and record it in the audit log).
@@ -627,6 +654,7 @@ impl Store {
         body: &str,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
+        let result: Result<_, StoreError> = async {
         sqlx::query(
             "INSERT INTO comments (workspace_id, id, service_id, responsibility_id, user_id, kind, body, at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -653,7 +681,10 @@ impl Store {
             },
         )
         .await?;
-        tx.commit().await
+        Ok(())
+        }
+        .await;
+        tx.finish(result).await
     }
 
     /// The comments on a row, oldest first.
