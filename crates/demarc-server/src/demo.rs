@@ -48,11 +48,7 @@ pub async fn create_demo_workspace(store: &Store, owner_user_id: &str) -> Result
     let (files, cells) = workshop::rows_from_files(files).map_err(|errors| {
         Error::Internal(format!(
             "the demo model does not read: {}",
-            errors
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ")
+            workshop::describe(&errors)
         ))
     })?;
     let ws = store

@@ -256,11 +256,7 @@ pub async fn loaded(state: &AppState, ws: &str) -> Result<Loaded, Error> {
     workshop::load(rows, state.today()).map_err(|errors| {
         Error::BadRequest(format!(
             "the workspace's model cannot be read: {}",
-            errors
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ")
+            workshop::describe(&errors)
         ))
     })
 }
@@ -1375,11 +1371,7 @@ pub async fn check_and_save(
     if let Err(errors) = workshop::with_cell(&loaded.rows, service, resp, body, state.today()) {
         return Err(Error::BadRequest(format!(
             "this would make the model unreadable: {}",
-            errors
-                .iter()
-                .map(|e| e.message.clone())
-                .collect::<Vec<_>>()
-                .join("; ")
+            workshop::describe(&errors)
         )));
     }
     state
@@ -2403,11 +2395,7 @@ async fn save_model_file(
     workshop::load(rows, state.today()).map_err(|errors| {
         Error::BadRequest(format!(
             "this would make the model unreadable: {}",
-            errors
-                .iter()
-                .map(|e| e.message.clone())
-                .collect::<Vec<_>>()
-                .join("; ")
+            workshop::describe(&errors)
         ))
     })?;
     state
@@ -2632,11 +2620,7 @@ async fn upload(
                 Error::BadRequest(format!(
                     "the model was not imported ({} error(s); nothing changed): {}",
                     errors.len(),
-                    errors
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join("; ")
+                    workshop::describe(&errors)
                 ))
             })?;
         state

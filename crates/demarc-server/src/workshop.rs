@@ -79,6 +79,15 @@ pub fn load(rows: ModelRows, today: Date) -> Result<Loaded, Vec<LoadError>> {
     })
 }
 
+/// Load errors as one line, each with its file, line and column.
+pub fn describe(errors: &[LoadError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// The text of one allocation as a cell row holds it.
 pub fn cell_text(a: &Allocation) -> String {
     let mut out = String::new();

@@ -1127,7 +1127,10 @@ async fn parties_services_uploads_and_tokens() {
         assert_eq!(st, StatusCode::OK);
         let key = "id=\"new-token\">";
         let at = html.find(key).unwrap();
-        let secret: String = html[at + key.len()..].chars().take_while(|c| *c != '<').collect();
+        let secret: String = html[at + key.len()..]
+            .chars()
+            .take_while(|c| *c != '<')
+            .collect();
         assert!(secret.starts_with("dmt_"));
         let api = reqwest::Client::new();
         let r = api

@@ -185,65 +185,65 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         let result: Result<_, StoreError> = async {
-        let before = read_rows(&mut tx.tx, workspace_id).await?;
-        sqlx::query("DELETE FROM model_files WHERE workspace_id = $1")
-            .bind(workspace_id)
-            .execute(&mut *tx.tx)
-            .await?;
-        sqlx::query("DELETE FROM cells WHERE workspace_id = $1")
-            .bind(workspace_id)
-            .execute(&mut *tx.tx)
-            .await?;
-        let next_version = |path: &str| before.file(path).map_or(1, |f| f.version + 1);
-        for f in files {
-            sqlx::query(
-                "INSERT INTO model_files (workspace_id, path, body, version) VALUES ($1, $2, $3, $4)",
+            let before = read_rows(&mut tx.tx, workspace_id).await?;
+            sqlx::query("DELETE FROM model_files WHERE workspace_id = $1")
+                .bind(workspace_id)
+                .execute(&mut *tx.tx)
+                .await?;
+            sqlx::query("DELETE FROM cells WHERE workspace_id = $1")
+                .bind(workspace_id)
+                .execute(&mut *tx.tx)
+                .await?;
+            let next_version = |path: &str| before.file(path).map_or(1, |f| f.version + 1);
+            for f in files {
+                sqlx::query(
+                    "INSERT INTO model_files (workspace_id, path, body, version) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(workspace_id)
+                .bind(&f.path)
+                .bind(&f.body)
+                .bind(next_version(&f.path))
+                .execute(&mut *tx.tx)
+                .await?;
+            }
+            for (position, c) in cells.iter().enumerate() {
+                let version = before
+                    .cell(&c.service_id, &c.responsibility_id)
+                    .map_or(1, |old| old.version + 1);
+                sqlx::query(
+                    "INSERT INTO cells (workspace_id, service_id, responsibility_id, position, body, version) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(workspace_id)
+                .bind(&c.service_id)
+                .bind(&c.responsibility_id)
+                .bind(position as i64)
+                .bind(&c.body)
+                .bind(version)
+                .execute(&mut *tx.tx)
+                .await
+                .map_err(|e| match e {
+                    sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Invalid(format!(
+                        "the model allocates {} for {} twice",
+                        c.responsibility_id, c.service_id
+                    )),
+                    e => e.into(),
+                })?;
+            }
+            let after = read_rows(&mut tx.tx, workspace_id).await?;
+            append(
+                &mut tx,
+                workspace_id,
+                NewAudit {
+                    actor: actor.to_owned(),
+                    action: action.to_owned(),
+                    target: "model".into(),
+                    before: (!before.is_empty()).then(|| rows_json(&before)),
+                    after: Some(rows_json(&after)),
+                },
             )
-            .bind(workspace_id)
-            .bind(&f.path)
-            .bind(&f.body)
-            .bind(next_version(&f.path))
-            .execute(&mut *tx.tx)
             .await?;
-        }
-        for (position, c) in cells.iter().enumerate() {
-            let version = before
-                .cell(&c.service_id, &c.responsibility_id)
-                .map_or(1, |old| old.version + 1);
-            sqlx::query(
-                "INSERT INTO cells (workspace_id, service_id, responsibility_id, position, body, version) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(workspace_id)
-            .bind(&c.service_id)
-            .bind(&c.responsibility_id)
-            .bind(position as i64)
-            .bind(&c.body)
-            .bind(version)
-            .execute(&mut *tx.tx)
-            .await
-            .map_err(|e| match e {
-                sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Invalid(format!(
-                    "the model allocates {} for {} twice",
-                    c.responsibility_id, c.service_id
-                )),
-                e => e.into(),
-            })?;
-        }
-        let after = read_rows(&mut tx.tx, workspace_id).await?;
-        append(
-            &mut tx,
-            workspace_id,
-            NewAudit {
-                actor: actor.to_owned(),
-                action: action.to_owned(),
-                target: "model".into(),
-                before: (!before.is_empty()).then(|| rows_json(&before)),
-                after: Some(rows_json(&after)),
-            },
-        )
-        .await?;
-        Ok(())
+            Ok(())
         }
         .await;
         tx.finish(result).await
@@ -266,111 +266,111 @@ impl Store {
     ) -> Result<Option<i64>, StoreError> {
         let mut tx = self.begin().await?;
         let result: Result<_, StoreError> = async {
-        let current = current_cell(&mut tx, workspace_id, service, responsibility).await?;
-        let target = format!("cell:{service}/{responsibility}");
-        if current.as_ref().map(|c| c.0) != expected {
-            return Err(StoreError::Conflict(Box::new(Conflict {
-                target: format!("The allocation of {responsibility} for {service}"),
-                expected,
-                current_version: current.as_ref().map(|c| c.0),
-                current_body: current.map(|c| c.1),
-            })));
-        }
-        let version = match (expected, body) {
-            (Some(v), Some(body)) => {
-                // The version test is repeated in the update, so two nodes cannot both pass.
-                let done = sqlx::query(
-                    "UPDATE cells SET body = $1, version = version + 1 WHERE workspace_id = $2 \
-                     AND service_id = $3 AND responsibility_id = $4 AND version = $5",
-                )
-                .bind(body)
-                .bind(workspace_id)
-                .bind(service)
-                .bind(responsibility)
-                .bind(v)
-                .execute(&mut *tx.tx)
-                .await?;
-                if done.rows_affected() != 1 {
-                    return Err(conflict_now(
-                        &mut tx,
-                        workspace_id,
-                        service,
-                        responsibility,
-                        expected,
-                    )
-                    .await);
-                }
-                Some(v + 1)
+            let current = current_cell(&mut tx, workspace_id, service, responsibility).await?;
+            let target = format!("cell:{service}/{responsibility}");
+            if current.as_ref().map(|c| c.0) != expected {
+                return Err(StoreError::Conflict(Box::new(Conflict {
+                    target: format!("The allocation of {responsibility} for {service}"),
+                    expected,
+                    current_version: current.as_ref().map(|c| c.0),
+                    current_body: current.map(|c| c.1),
+                })));
             }
-            (None, Some(body)) => {
-                let position = sqlx::query(
-                    "SELECT COALESCE(MAX(position), -1) + 1 FROM cells WHERE workspace_id = $1 AND service_id = $2",
-                )
-                .bind(workspace_id)
-                .bind(service)
-                .fetch_one(&mut *tx.tx)
-                .await?
-                .try_get::<i64, _>(0)?;
-                let done = sqlx::query(
-                    "INSERT INTO cells (workspace_id, service_id, responsibility_id, position, body, version) \
-                     VALUES ($1, $2, $3, $4, $5, 1) ON CONFLICT DO NOTHING",
-                )
-                .bind(workspace_id)
-                .bind(service)
-                .bind(responsibility)
-                .bind(position)
-                .bind(body)
-                .execute(&mut *tx.tx)
-                .await?;
-                if done.rows_affected() != 1 {
-                    return Err(conflict_now(
-                        &mut tx,
-                        workspace_id,
-                        service,
-                        responsibility,
-                        expected,
+            let version = match (expected, body) {
+                (Some(v), Some(body)) => {
+                    // The version test is repeated in the update, so two nodes cannot both pass.
+                    let done = sqlx::query(
+                        "UPDATE cells SET body = $1, version = version + 1 WHERE workspace_id = $2 \
+                         AND service_id = $3 AND responsibility_id = $4 AND version = $5",
                     )
-                    .await);
+                    .bind(body)
+                    .bind(workspace_id)
+                    .bind(service)
+                    .bind(responsibility)
+                    .bind(v)
+                    .execute(&mut *tx.tx)
+                    .await?;
+                    if done.rows_affected() != 1 {
+                        return Err(conflict_now(
+                            &mut tx,
+                            workspace_id,
+                            service,
+                            responsibility,
+                            expected,
+                        )
+                        .await);
+                    }
+                    Some(v + 1)
                 }
-                Some(1)
-            }
-            (Some(v), None) => {
-                let done = sqlx::query(
-                    "DELETE FROM cells WHERE workspace_id = $1 AND service_id = $2 AND responsibility_id = $3 AND version = $4",
-                )
-                .bind(workspace_id)
-                .bind(service)
-                .bind(responsibility)
-                .bind(v)
-                .execute(&mut *tx.tx)
-                .await?;
-                if done.rows_affected() != 1 {
-                    return Err(conflict_now(
-                        &mut tx,
-                        workspace_id,
-                        service,
-                        responsibility,
-                        expected,
+                (None, Some(body)) => {
+                    let position = sqlx::query(
+                        "SELECT COALESCE(MAX(position), -1) + 1 FROM cells WHERE workspace_id = $1 AND service_id = $2",
                     )
-                    .await);
+                    .bind(workspace_id)
+                    .bind(service)
+                    .fetch_one(&mut *tx.tx)
+                    .await?
+                    .try_get::<i64, _>(0)?;
+                    let done = sqlx::query(
+                        "INSERT INTO cells (workspace_id, service_id, responsibility_id, position, body, version) \
+                         VALUES ($1, $2, $3, $4, $5, 1) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(workspace_id)
+                    .bind(service)
+                    .bind(responsibility)
+                    .bind(position)
+                    .bind(body)
+                    .execute(&mut *tx.tx)
+                    .await?;
+                    if done.rows_affected() != 1 {
+                        return Err(conflict_now(
+                            &mut tx,
+                            workspace_id,
+                            service,
+                            responsibility,
+                            expected,
+                        )
+                        .await);
+                    }
+                    Some(1)
                 }
-                None
-            }
-            (None, None) => return Ok(None),
-        };
-        append(
-            &mut tx,
-            workspace_id,
-            NewAudit {
-                actor: actor.to_owned(),
-                action: action.to_owned(),
-                target,
-                before: current.map(|c| c.1),
-                after: body.map(str::to_owned),
-            },
-        )
-        .await?;
-        Ok(version)
+                (Some(v), None) => {
+                    let done = sqlx::query(
+                        "DELETE FROM cells WHERE workspace_id = $1 AND service_id = $2 AND responsibility_id = $3 AND version = $4",
+                    )
+                    .bind(workspace_id)
+                    .bind(service)
+                    .bind(responsibility)
+                    .bind(v)
+                    .execute(&mut *tx.tx)
+                    .await?;
+                    if done.rows_affected() != 1 {
+                        return Err(conflict_now(
+                            &mut tx,
+                            workspace_id,
+                            service,
+                            responsibility,
+                            expected,
+                        )
+                        .await);
+                    }
+                    None
+                }
+                (None, None) => return Ok(None),
+            };
+            append(
+                &mut tx,
+                workspace_id,
+                NewAudit {
+                    actor: actor.to_owned(),
+                    action: action.to_owned(),
+                    target,
+                    before: current.map(|c| c.1),
+                    after: body.map(str::to_owned),
+                },
+            )
+            .await?;
+            Ok(version)
         }
         .await;
         tx.finish(result).await
@@ -389,67 +389,67 @@ impl Store {
     ) -> Result<i64, StoreError> {
         let mut tx = self.begin().await?;
         let result: Result<_, StoreError> = async {
-        let current = sqlx::query(
-            "SELECT version, body FROM model_files WHERE workspace_id = $1 AND path = $2",
-        )
-        .bind(workspace_id)
-        .bind(path)
-        .fetch_optional(&mut *tx.tx)
-        .await?
-        .map(|r| Ok::<_, sqlx::Error>((r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?)))
-        .transpose()?;
-        let conflict = |current: Option<(i64, String)>| {
-            StoreError::Conflict(Box::new(Conflict {
-                target: format!("The file {path}"),
-                expected,
-                current_version: current.as_ref().map(|c| c.0),
-                current_body: current.map(|c| c.1),
-            }))
-        };
-        if current.as_ref().map(|c| c.0) != expected {
-            return Err(conflict(current));
-        }
-        let (done, version) = match expected {
-            Some(v) => (
-                sqlx::query(
-                    "UPDATE model_files SET body = $1, version = version + 1 WHERE workspace_id = $2 AND path = $3 AND version = $4",
-                )
-                .bind(body)
-                .bind(workspace_id)
-                .bind(path)
-                .bind(v)
-                .execute(&mut *tx.tx)
-                .await?,
-                v + 1,
-            ),
-            None => (
-                sqlx::query(
-                    "INSERT INTO model_files (workspace_id, path, body, version) VALUES ($1, $2, $3, 1) ON CONFLICT DO NOTHING",
-                )
-                .bind(workspace_id)
-                .bind(path)
-                .bind(body)
-                .execute(&mut *tx.tx)
-                .await?,
-                1,
-            ),
-        };
-        if done.rows_affected() != 1 {
-            return Err(conflict(None));
-        }
-        append(
-            &mut tx,
-            workspace_id,
-            NewAudit {
-                actor: actor.to_owned(),
-                action: action.to_owned(),
-                target: format!("file:{path}"),
-                before: current.map(|c| c.1),
-                after: Some(body.to_owned()),
-            },
-        )
-        .await?;
-        Ok(version)
+            let current = sqlx::query(
+                "SELECT version, body FROM model_files WHERE workspace_id = $1 AND path = $2",
+            )
+            .bind(workspace_id)
+            .bind(path)
+            .fetch_optional(&mut *tx.tx)
+            .await?
+            .map(|r| Ok::<_, sqlx::Error>((r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?)))
+            .transpose()?;
+            let conflict = |current: Option<(i64, String)>| {
+                StoreError::Conflict(Box::new(Conflict {
+                    target: format!("The file {path}"),
+                    expected,
+                    current_version: current.as_ref().map(|c| c.0),
+                    current_body: current.map(|c| c.1),
+                }))
+            };
+            if current.as_ref().map(|c| c.0) != expected {
+                return Err(conflict(current));
+            }
+            let (done, version) = match expected {
+                Some(v) => (
+                    sqlx::query(
+                        "UPDATE model_files SET body = $1, version = version + 1 WHERE workspace_id = $2 AND path = $3 AND version = $4",
+                    )
+                    .bind(body)
+                    .bind(workspace_id)
+                    .bind(path)
+                    .bind(v)
+                    .execute(&mut *tx.tx)
+                    .await?,
+                    v + 1,
+                ),
+                None => (
+                    sqlx::query(
+                        "INSERT INTO model_files (workspace_id, path, body, version) VALUES ($1, $2, $3, 1) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(workspace_id)
+                    .bind(path)
+                    .bind(body)
+                    .execute(&mut *tx.tx)
+                    .await?,
+                    1,
+                ),
+            };
+            if done.rows_affected() != 1 {
+                return Err(conflict(None));
+            }
+            append(
+                &mut tx,
+                workspace_id,
+                NewAudit {
+                    actor: actor.to_owned(),
+                    action: action.to_owned(),
+                    target: format!("file:{path}"),
+                    before: current.map(|c| c.1),
+                    after: Some(body.to_owned()),
+                },
+            )
+            .await?;
+            Ok(version)
         }
         .await;
         tx.finish(result).await

@@ -3,7 +3,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::db::now;
+use crate::db::{WriteTx, now};
 use crate::error::StoreError;
 use crate::{Store, new_id, new_token, token_hash};
 
@@ -41,6 +41,41 @@ fn user(row: &AnyRow) -> Result<User, sqlx::Error> {
     })
 }
 
+/// Add a user inside a write transaction; the email must be normalised and not yet taken.
+pub(crate) async fn insert_user(
+    tx: &mut WriteTx,
+    email: &str,
+    name: &str,
+    password_hash: &str,
+    is_admin: bool,
+) -> Result<User, StoreError> {
+    let existing = sqlx::query("SELECT id FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_optional(&mut *tx.tx)
+        .await?;
+    if existing.is_some() {
+        return Err(StoreError::Exists(format!("a user with email {email}")));
+    }
+    let id = new_id()?;
+    sqlx::query(
+        "INSERT INTO users (id, email, name, password_hash, is_admin, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&id)
+    .bind(email)
+    .bind(name.trim())
+    .bind(password_hash)
+    .bind(i64::from(is_admin))
+    .bind(now())
+    .execute(&mut *tx.tx)
+    .await?;
+    Ok(User {
+        id,
+        email: email.to_owned(),
+        name: name.trim().to_owned(),
+        is_admin,
+    })
+}
+
 /// Emails are compared without case and surrounding space.
 pub(crate) fn normalise_email(email: &str) -> String {
     email.trim().to_lowercase()
@@ -64,34 +99,7 @@ impl Store {
     ) -> Result<User, StoreError> {
         let email = normalise_email(email);
         let mut tx = self.begin().await?;
-        let result: Result<_, StoreError> = async {
-        let existing = sqlx::query("SELECT id FROM users WHERE email = $1")
-            .bind(&email)
-            .fetch_optional(&mut *tx.tx)
-            .await?;
-        if existing.is_some() {
-            return Err(StoreError::Exists(format!("a user with email {email}")));
-        }
-        let id = new_id()?;
-        sqlx::query(
-            "INSERT INTO users (id, email, name, password_hash, is_admin, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&id)
-        .bind(&email)
-        .bind(name.trim())
-        .bind(password_hash)
-        .bind(i64::from(is_admin))
-        .bind(now())
-        .execute(&mut *tx.tx)
-        .await?;
-        Ok(User {
-            id,
-            email,
-            name: name.trim().to_owned(),
-            is_admin,
-        })
-        }
-        .await;
+        let result = insert_user(&mut tx, &email, name, password_hash, is_admin).await;
         tx.finish(result).await
     }
 
@@ -187,22 +195,22 @@ impl Store {
         let at = now();
         let mut tx = self.begin().await?;
         let result: Result<_, StoreError> = async {
-        sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(&hash)
-        .bind(user_id)
-        .bind(&csrf)
-        .bind(at)
-        .bind(at + lifetime_secs)
-        .execute(&mut *tx.tx)
-        .await?;
-        // Expired sessions go when new ones come.
-        sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+            sqlx::query(
+                "INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(&hash)
+            .bind(user_id)
+            .bind(&csrf)
             .bind(at)
+            .bind(at + lifetime_secs)
             .execute(&mut *tx.tx)
             .await?;
-        Ok(token)
+            // Expired sessions go when new ones come.
+            sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+                .bind(at)
+                .execute(&mut *tx.tx)
+                .await?;
+            Ok(token)
         }
         .await;
         tx.finish(result).await

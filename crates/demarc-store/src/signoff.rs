@@ -44,54 +44,54 @@ impl Store {
     ) -> Result<i64, StoreError> {
         let mut tx = self.begin().await?;
         let result: Result<_, StoreError> = async {
-        let last = sqlx::query(
-            "SELECT number, content_hash FROM signoffs WHERE workspace_id = $1 ORDER BY number DESC LIMIT 1",
-        )
-        .bind(workspace_id)
-        .fetch_optional(&mut *tx.tx)
-        .await?;
-        if let Some(last) = last {
-            let (n, hash): (i64, String) = (last.try_get(0)?, last.try_get(1)?);
-            if hash == content_hash {
-                return Err(StoreError::Invalid(format!(
-                    "the model has not changed since version {n} was frozen: sign that one"
-                )));
+            let last = sqlx::query(
+                "SELECT number, content_hash FROM signoffs WHERE workspace_id = $1 ORDER BY number DESC LIMIT 1",
+            )
+            .bind(workspace_id)
+            .fetch_optional(&mut *tx.tx)
+            .await?;
+            if let Some(last) = last {
+                let (n, hash): (i64, String) = (last.try_get(0)?, last.try_get(1)?);
+                if hash == content_hash {
+                    return Err(StoreError::Invalid(format!(
+                        "the model has not changed since version {n} was frozen: sign that one"
+                    )));
+                }
             }
-        }
-        let number = sqlx::query(
-            "SELECT COALESCE(MAX(number), 0) + 1 FROM signoffs WHERE workspace_id = $1",
-        )
-        .bind(workspace_id)
-        .fetch_one(&mut *tx.tx)
-        .await?
-        .try_get::<i64, _>(0)?;
-        // The audit append locks the workspace row first, so two freezes get two numbers.
-        append(
-            &mut tx,
-            workspace_id,
-            NewAudit {
-                actor: actor.to_owned(),
-                action: "signoff.freeze".into(),
-                target: format!("signoff:{number}"),
-                before: None,
-                after: Some(format!("{label} sha256:{content_hash}")),
-            },
-        )
-        .await?;
-        sqlx::query(
-            "INSERT INTO signoffs (workspace_id, number, label, content_hash, files, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(workspace_id)
-        .bind(number)
-        .bind(label)
-        .bind(content_hash)
-        .bind(files_json)
-        .bind(actor)
-        .bind(now())
-        .execute(&mut *tx.tx)
-        .await?;
-        Ok(number)
+            let number = sqlx::query(
+                "SELECT COALESCE(MAX(number), 0) + 1 FROM signoffs WHERE workspace_id = $1",
+            )
+            .bind(workspace_id)
+            .fetch_one(&mut *tx.tx)
+            .await?
+            .try_get::<i64, _>(0)?;
+            // The audit append locks the workspace row first, so two freezes get two numbers.
+            append(
+                &mut tx,
+                workspace_id,
+                NewAudit {
+                    actor: actor.to_owned(),
+                    action: "signoff.freeze".into(),
+                    target: format!("signoff:{number}"),
+                    before: None,
+                    after: Some(format!("{label} sha256:{content_hash}")),
+                },
+            )
+            .await?;
+            sqlx::query(
+                "INSERT INTO signoffs (workspace_id, number, label, content_hash, files, created_by, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(workspace_id)
+            .bind(number)
+            .bind(label)
+            .bind(content_hash)
+            .bind(files_json)
+            .bind(actor)
+            .bind(now())
+            .execute(&mut *tx.tx)
+            .await?;
+            Ok(number)
         }
         .await;
         tx.finish(result).await
@@ -154,53 +154,53 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         let result: Result<_, StoreError> = async {
-        let frozen = sqlx::query(
-            "SELECT content_hash FROM signoffs WHERE workspace_id = $1 AND number = $2",
-        )
-        .bind(workspace_id)
-        .bind(number)
-        .fetch_optional(&mut *tx.tx)
-        .await?
-        .ok_or_else(|| StoreError::NotFound(format!("signed version {number}")))?
-        .try_get::<String, _>(0)?;
-        if frozen != content_hash {
-            return Err(StoreError::Invalid(format!(
-                "version {number} has hash {frozen}, not the {content_hash} that was shown: reload and read it again"
-            )));
-        }
-        let done = sqlx::query(
-            "INSERT INTO signatures (workspace_id, number, party_id, user_id, signer_name, content_hash, at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-        )
-        .bind(workspace_id)
-        .bind(number)
-        .bind(party_id)
-        .bind(user_id)
-        .bind(signer_name)
-        .bind(content_hash)
-        .bind(now())
-        .execute(&mut *tx.tx)
-        .await?;
-        if done.rows_affected() != 1 {
-            return Err(StoreError::Exists(format!(
-                "a signature by this person for {party_id} on version {number}"
-            )));
-        }
-        append(
-            &mut tx,
-            workspace_id,
-            NewAudit {
-                actor: user_id.to_owned(),
-                action: "signoff.sign".into(),
-                target: format!("signoff:{number}"),
-                before: None,
-                after: Some(format!(
-                    "signed for {party_id} by {signer_name}, sha256:{content_hash}"
-                )),
-            },
-        )
-        .await?;
-        Ok(())
+            let frozen = sqlx::query(
+                "SELECT content_hash FROM signoffs WHERE workspace_id = $1 AND number = $2",
+            )
+            .bind(workspace_id)
+            .bind(number)
+            .fetch_optional(&mut *tx.tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("signed version {number}")))?
+            .try_get::<String, _>(0)?;
+            if frozen != content_hash {
+                return Err(StoreError::Invalid(format!(
+                    "version {number} has hash {frozen}, not the {content_hash} that was shown: reload and read it again"
+                )));
+            }
+            let done = sqlx::query(
+                "INSERT INTO signatures (workspace_id, number, party_id, user_id, signer_name, content_hash, at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+            )
+            .bind(workspace_id)
+            .bind(number)
+            .bind(party_id)
+            .bind(user_id)
+            .bind(signer_name)
+            .bind(content_hash)
+            .bind(now())
+            .execute(&mut *tx.tx)
+            .await?;
+            if done.rows_affected() != 1 {
+                return Err(StoreError::Exists(format!(
+                    "a signature by this person for {party_id} on version {number}"
+                )));
+            }
+            append(
+                &mut tx,
+                workspace_id,
+                NewAudit {
+                    actor: user_id.to_owned(),
+                    action: "signoff.sign".into(),
+                    target: format!("signoff:{number}"),
+                    before: None,
+                    after: Some(format!(
+                        "signed for {party_id} by {signer_name}, sha256:{content_hash}"
+                    )),
+                },
+            )
+            .await?;
+            Ok(())
         }
         .await;
         tx.finish(result).await

@@ -393,35 +393,35 @@ impl Store {
         let at = now();
         let mut tx = self.begin().await?;
         let result: Result<_, StoreError> = async {
-        sqlx::query(
-            "INSERT INTO invitations (token_hash, workspace_id, role, party_id, created_by, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&hash)
-        .bind(workspace_id)
-        .bind(role)
-        .bind(party_id)
-        .bind(actor)
-        .bind(at)
-        .bind(at + lifetime_secs)
-        .execute(&mut *tx.tx)
-        .await?;
-        append(
-            &mut tx,
-            workspace_id,
-            NewAudit {
-                actor: actor.to_owned(),
-                action: "invitation.create".into(),
-                target: format!("invitation:{}", &hash[..12]),
-                before: None,
-                after: Some(match party_id {
-                    Some(p) => format!("{role} for {p}"),
-                    None => role.to_owned(),
-                }),
-            },
-        )
-        .await?;
-        Ok(token)
+            sqlx::query(
+                "INSERT INTO invitations (token_hash, workspace_id, role, party_id, created_by, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&hash)
+            .bind(workspace_id)
+            .bind(role)
+            .bind(party_id)
+            .bind(actor)
+            .bind(at)
+            .bind(at + lifetime_secs)
+            .execute(&mut *tx.tx)
+            .await?;
+            append(
+                &mut tx,
+                workspace_id,
+                NewAudit {
+                    actor: actor.to_owned(),
+                    action: "invitation.create".into(),
+                    target: format!("invitation:{}", &hash[..12]),
+                    before: None,
+                    after: Some(match party_id {
+                        Some(p) => format!("{role} for {p}"),
+                        None => role.to_owned(),
+                    }),
+                },
+            )
+            .await?;
+            Ok(token)
         }
         .await;
         tx.finish(result).await
@@ -478,34 +478,10 @@ impl Store {
         let email = crate::people::normalise_email(email);
         let mut tx = self.begin().await?;
         let result: Result<_, StoreError> = async {
-        let existing = sqlx::query("SELECT id FROM users WHERE email = $1")
-            .bind(&email)
-            .fetch_optional(&mut *tx.tx)
-            .await?;
-        if existing.is_some() {
-            return Err(StoreError::Exists(format!("a user with email {email}")));
-        }
-        let id = new_id()?;
-        sqlx::query(
-            "INSERT INTO users (id, email, name, password_hash, is_admin, created_at) VALUES ($1, $2, $3, $4, 0, $5)",
-        )
-        .bind(&id)
-        .bind(&email)
-        .bind(name.trim())
-        .bind(password_hash)
-        .bind(now())
-        .execute(&mut *tx.tx)
-        .await?;
-        let inv = take_invitation(&mut tx, token, &id).await?;
-        Ok((
-            crate::User {
-                id,
-                email,
-                name: name.trim().to_owned(),
-                is_admin: false,
-            },
-            inv,
-        ))
+            let user =
+                crate::people::insert_user(&mut tx, &email, name, password_hash, false).await?;
+            let inv = take_invitation(&mut tx, token, &user.id).await?;
+            Ok((user, inv))
         }
         .await;
         tx.finish(result).await
@@ -530,32 +506,32 @@ impl Store {
         };
         let mut tx = self.begin().await?;
         let result: Result<_, StoreError> = async {
-        sqlx::query(
-            "INSERT INTO api_tokens (token_hash, id, workspace_id, name, role, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&hash)
-        .bind(&token.id)
-        .bind(workspace_id)
-        .bind(&token.name)
-        .bind(role)
-        .bind(actor)
-        .bind(token.created_at)
-        .execute(&mut *tx.tx)
-        .await?;
-        append(
-            &mut tx,
-            workspace_id,
-            NewAudit {
-                actor: actor.to_owned(),
-                action: "token.create".into(),
-                target: format!("token:{}", token.id),
-                before: None,
-                after: Some(format!("{} ({role})", token.name)),
-            },
-        )
-        .await?;
-        Ok((token, format!("dmt_{secret}")))
+            sqlx::query(
+                "INSERT INTO api_tokens (token_hash, id, workspace_id, name, role, created_by, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&hash)
+            .bind(&token.id)
+            .bind(workspace_id)
+            .bind(&token.name)
+            .bind(role)
+            .bind(actor)
+            .bind(token.created_at)
+            .execute(&mut *tx.tx)
+            .await?;
+            append(
+                &mut tx,
+                workspace_id,
+                NewAudit {
+                    actor: actor.to_owned(),
+                    action: "token.create".into(),
+                    target: format!("token:{}", token.id),
+                    before: None,
+                    after: Some(format!("{} ({role})", token.name)),
+                },
+            )
+            .await?;
+            Ok((token, format!("dmt_{secret}")))
         }
         .await;
         tx.finish(result).await
@@ -614,30 +590,30 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         let result: Result<_, StoreError> = async {
-        let done = sqlx::query(
-            "UPDATE api_tokens SET revoked_at = $1 WHERE workspace_id = $2 AND id = $3 AND revoked_at IS NULL",
-        )
-        .bind(now())
-        .bind(workspace_id)
-        .bind(token_id)
-        .execute(&mut *tx.tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound(format!("live token {token_id}")));
-        }
-        append(
-            &mut tx,
-            workspace_id,
-            NewAudit {
-                actor: actor.to_owned(),
-                action: "token.revoke".into(),
-                target: format!("token:{token_id}"),
-                before: None,
-                after: None,
-            },
-        )
-        .await?;
-        Ok(())
+            let done = sqlx::query(
+                "UPDATE api_tokens SET revoked_at = $1 WHERE workspace_id = $2 AND id = $3 AND revoked_at IS NULL",
+            )
+            .bind(now())
+            .bind(workspace_id)
+            .bind(token_id)
+            .execute(&mut *tx.tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound(format!("live token {token_id}")));
+            }
+            append(
+                &mut tx,
+                workspace_id,
+                NewAudit {
+                    actor: actor.to_owned(),
+                    action: "token.revoke".into(),
+                    target: format!("token:{token_id}"),
+                    before: None,
+                    after: None,
+                },
+            )
+            .await?;
+            Ok(())
         }
         .await;
         tx.finish(result).await
@@ -655,33 +631,33 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         let result: Result<_, StoreError> = async {
-        sqlx::query(
-            "INSERT INTO comments (workspace_id, id, service_id, responsibility_id, user_id, kind, body, at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(workspace_id)
-        .bind(new_id()?)
-        .bind(service_id)
-        .bind(responsibility_id)
-        .bind(user_id)
-        .bind(kind)
-        .bind(body)
-        .bind(now())
-        .execute(&mut *tx.tx)
-        .await?;
-        append(
-            &mut tx,
-            workspace_id,
-            NewAudit {
-                actor: user_id.to_owned(),
-                action: format!("comment.{kind}"),
-                target: format!("cell:{service_id}/{responsibility_id}"),
-                before: None,
-                after: Some(body.to_owned()),
-            },
-        )
-        .await?;
-        Ok(())
+            sqlx::query(
+                "INSERT INTO comments (workspace_id, id, service_id, responsibility_id, user_id, kind, body, at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(workspace_id)
+            .bind(new_id()?)
+            .bind(service_id)
+            .bind(responsibility_id)
+            .bind(user_id)
+            .bind(kind)
+            .bind(body)
+            .bind(now())
+            .execute(&mut *tx.tx)
+            .await?;
+            append(
+                &mut tx,
+                workspace_id,
+                NewAudit {
+                    actor: user_id.to_owned(),
+                    action: format!("comment.{kind}"),
+                    target: format!("cell:{service_id}/{responsibility_id}"),
+                    before: None,
+                    after: Some(body.to_owned()),
+                },
+            )
+            .await?;
+            Ok(())
         }
         .await;
         tx.finish(result).await

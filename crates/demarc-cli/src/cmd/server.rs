@@ -238,11 +238,7 @@ pub fn workspace(args: WorkspaceArgs, today: Date) -> Result<Outcome> {
                 workshop::load(rows, today).map_err(|errors| {
                     anyhow!(
                         "the workspace's model does not read: {}",
-                        errors
-                            .iter()
-                            .map(ToString::to_string)
-                            .collect::<Vec<_>>()
-                            .join("; ")
+                        workshop::describe(&errors)
                     )
                 })?;
                 yaml::write::write_dir(&dir, &files)
