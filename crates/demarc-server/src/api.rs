@@ -34,6 +34,17 @@ pub fn routes() -> Router<AppState> {
             "/workspaces/{ws}/cells/{service}/{resp}",
             get(cell_get).put(cell_put),
         )
+        .route(
+            "/workspaces/{ws}/cells/{service}/{resp}/comments",
+            axum::routing::post(cell_comment),
+        )
+        .route("/workspaces/{ws}/parties", get(parties))
+        .route("/workspaces/{ws}/parties/{party}/duties", get(duties))
+        .route("/workspaces/{ws}/signoffs", get(signoffs).post(freeze))
+        .route(
+            "/workspaces/{ws}/signoffs/{number}/signatures",
+            axum::routing::post(sign),
+        )
         .route("/workspaces/{ws}/audit", get(audit))
         .route("/workspaces/{ws}/export/{what}/{format}", get(export))
 }
@@ -210,10 +221,16 @@ async fn model_put(
         .store
         .replace_model(&ws, &files, &cells, &who.user_id, "model.import")
         .await?;
-    check_response(&state, &ws).await
+    // Checked at the new revision.
+    let now = state
+        .store
+        .workspace(&ws)
+        .await?
+        .ok_or_else(|| Error::NotFound("no such workspace".into()))?;
+    check_response(&state, &now).await
 }
 
-async fn check_response(state: &AppState, ws: &str) -> ApiResult {
+async fn check_response(state: &AppState, ws: &demarc_store::Workspace) -> ApiResult {
     let loaded = ui::loaded(state, ws).await?;
     let findings: Vec<Value> = loaded
         .findings
@@ -256,7 +273,7 @@ async fn check(
 ) -> ApiResult {
     let who = api_access(&state, &headers, &ws, false).await?;
     who.require(Action::ViewRow, who.role != Role::Supplier)?;
-    check_response(&state, &ws).await
+    check_response(&state, &who.ws).await
 }
 
 async fn cell_get(
@@ -265,7 +282,7 @@ async fn cell_get(
     Path((ws, service, resp)): Path<(String, String, String)>,
 ) -> ApiResult {
     let who = api_access(&state, &headers, &ws, false).await?;
-    let loaded = ui::loaded(&state, &ws).await?;
+    let loaded = ui::loaded(&state, &who.ws).await?;
     let view = loaded.view();
     let (s, r) = match (
         view.service_index(&service),
@@ -308,7 +325,7 @@ async fn cell_put(
     let who = api_access(&state, &headers, &ws, true).await?;
     let Json(body) =
         body.map_err(|e| Error::BadRequest(format!("the request body: {}", e.body_text())))?;
-    let loaded = ui::loaded(&state, &ws).await?;
+    let loaded = ui::loaded(&state, &who.ws).await?;
     {
         let view = loaded.view();
         let (s, r) = match (
@@ -346,7 +363,7 @@ async fn cell_put(
             .into());
         }
     }
-    ui::check_and_save(
+    let version = ui::check_and_save(
         &state,
         &who,
         &loaded,
@@ -357,8 +374,7 @@ async fn cell_put(
         "cell.save",
     )
     .await?;
-    let rows = state.store.model_rows(&ws).await?;
-    Ok(Json(json!({"version": rows.cell(&service, &resp).map(|c| c.version)})).into_response())
+    Ok(Json(json!({ "version": version })).into_response())
 }
 
 async fn audit(
@@ -398,7 +414,7 @@ async fn export(
     axum::extract::Query(q): axum::extract::Query<ExportQuery>,
 ) -> ApiResult {
     let who = api_access(&state, &headers, &ws, false).await?;
-    let loaded = ui::loaded(&state, &ws).await?;
+    let loaded = ui::loaded(&state, &who.ws).await?;
     Ok(ui::export_response(
         &state,
         &who,
@@ -407,4 +423,178 @@ async fn export(
         &format,
         q.party.as_deref(),
     )?)
+}
+
+#[derive(Debug, Deserialize)]
+struct CommentBody {
+    /// comment, propose, contest, accept or resolve.
+    kind: String,
+    #[serde(default)]
+    body: String,
+    /// For contest, accept and resolve: the version of the row read.
+    #[serde(default)]
+    version: Option<i64>,
+}
+
+async fn cell_comment(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((ws, service, resp)): Path<(String, String, String)>,
+    body: Result<Json<CommentBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult {
+    let who = api_access(&state, &headers, &ws, true).await?;
+    let Json(body) =
+        body.map_err(|e| Error::BadRequest(format!("the request body: {}", e.body_text())))?;
+    ui::discuss(
+        &state,
+        &who,
+        &service,
+        &resp,
+        &body.kind,
+        &body.body,
+        body.version,
+    )
+    .await?;
+    let comments: Vec<Value> = state
+        .store
+        .comments(&ws, &service, &resp)
+        .await?
+        .into_iter()
+        .map(|c| json!({"kind": c.kind, "body": c.body, "by": c.user_name, "at": c.at}))
+        .collect();
+    Ok(Json(json!({ "comments": comments })).into_response())
+}
+
+async fn parties(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(ws): Path<String>,
+) -> ApiResult {
+    let who = api_access(&state, &headers, &ws, false).await?;
+    who.require(Action::View, true)?;
+    let loaded = ui::loaded(&state, &who.ws).await?;
+    let view = loaded.view();
+    let parties: Vec<Value> = view
+        .parties()
+        .iter()
+        .map(|p| json!({"id": p.id, "name": p.name, "kind": p.kind}))
+        .collect();
+    let services: Vec<Value> = view
+        .services()
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let i = i as demarc_core::view::ServiceIx;
+            json!({
+                "id": s.id,
+                "name": s.name,
+                "provider": view.provider(i).map(|p| view.party(p).id.clone()),
+                "model": s.model.map(|m| m.as_str()),
+                "built_on": view.built_on(i).iter().map(|b| view.service(*b).id.clone()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(Json(json!({"parties": parties, "services": services})).into_response())
+}
+
+async fn duties(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((ws, party)): Path<(String, String)>,
+) -> ApiResult {
+    let who = api_access(&state, &headers, &ws, false).await?;
+    let own = who.party.as_deref().is_none_or(|p| p == party);
+    if who.role == Role::Supplier && !own {
+        return Err(Error::NotFound("no such party for you".into()).into());
+    }
+    who.require(Action::ViewRow, own)?;
+    let loaded = ui::loaded(&state, &who.ws).await?;
+    let view = loaded.view();
+    let p = view
+        .party_index(&party)
+        .ok_or_else(|| Error::NotFound(format!("no party {party}")))?;
+    let duties = demarc_core::report::duties(&view, p);
+    Ok(Json(json!({ "duties": duties })).into_response())
+}
+
+async fn signoffs(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(ws): Path<String>,
+) -> ApiResult {
+    let who = api_access(&state, &headers, &ws, false).await?;
+    who.require(Action::View, true)?;
+    let loaded = ui::loaded(&state, &who.ws).await?;
+    let current = workshop::content(&workshop::files(&loaded.rows)).1;
+    let list: Vec<Value> = state
+        .store
+        .signoffs(&ws)
+        .await?
+        .into_iter()
+        .map(|s| {
+            json!({
+                "number": s.number,
+                "label": s.label,
+                "sha256": s.content_hash,
+                "current": s.content_hash == current,
+                "created_at": s.created_at,
+                "signatures": s.signatures.iter().map(|g| json!({"party": g.party_id, "signer": g.signer_name, "at": g.at})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(Json(json!({"sha256": current, "signoffs": list})).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct FreezeBody {
+    #[serde(default)]
+    label: String,
+}
+
+async fn freeze(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(ws): Path<String>,
+    body: Result<Json<FreezeBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult {
+    let who = api_access(&state, &headers, &ws, true).await?;
+    let Json(body) =
+        body.map_err(|e| Error::BadRequest(format!("the request body: {}", e.body_text())))?;
+    let number = ui::freeze(&state, &who, &body.label).await?;
+    Ok(Json(json!({ "number": number })).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct SignBody {
+    party: String,
+    /// The fingerprint the signer was shown.
+    sha256: String,
+}
+
+/// Signing is a person's act: it needs a logged-in session, not a token.
+async fn sign(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((ws, number)): Path<(String, i64)>,
+    body: Result<Json<SignBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult {
+    let Caller::Person(person) = caller(&state, &headers, true).await? else {
+        return Err(Error::Forbidden(
+            "a signature is a person's: log in to sign, an API token cannot".into(),
+        )
+        .into());
+    };
+    let who = ui::access(&state, &person.session.user.id, &ws).await?;
+    let Json(body) =
+        body.map_err(|e| Error::BadRequest(format!("the request body: {}", e.body_text())))?;
+    ui::sign(
+        &state,
+        &who,
+        &person.session.user.name,
+        number,
+        &body.party,
+        &body.sha256,
+    )
+    .await?;
+    Ok(Json(json!({ "signed": true })).into_response())
 }

@@ -55,9 +55,19 @@ impl std::fmt::Debug for Config {
 pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
+    /// Models read and checked, by workspace and revision (see [`workshop::ModelCache`]).
+    pub models: Arc<workshop::ModelCache>,
 }
 
 impl AppState {
+    pub fn new(store: Store, config: Config) -> AppState {
+        AppState {
+            store,
+            config: Arc::new(config),
+            models: Arc::new(workshop::ModelCache::default()),
+        }
+    }
+
     pub fn today(&self) -> Date {
         (self.config.today)()
     }

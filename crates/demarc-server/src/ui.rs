@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/w/{ws}/cell/{service}/{resp}/discuss", post(cell_discuss))
         .route("/w/{ws}/parties", get(parties_page).post(parties_action))
+        .route("/w/{ws}/party/{party}", get(party_page))
         .route("/w/{ws}/upload", post(upload))
         .route("/w/{ws}/tokens", post(tokens_action))
         .route("/w/{ws}/members", get(members_page).post(invite))
@@ -249,16 +250,25 @@ pub async fn access(state: &AppState, user_id: &str, ws: &str) -> Result<Access,
     })
 }
 
-/// The workspace's model, read and checked; a model that no longer reads is an error naming
-/// each file, line and column.
-pub async fn loaded(state: &AppState, ws: &str) -> Result<Loaded, Error> {
-    let rows = state.store.model_rows(ws).await?;
-    workshop::load(rows, state.today()).map_err(|errors| {
+/// The workspace's model, read and checked (once per revision); a model that no longer
+/// reads is an error naming each file, line and column.
+pub async fn loaded(
+    state: &AppState,
+    ws: &demarc_store::Workspace,
+) -> Result<std::sync::Arc<Loaded>, Error> {
+    let today = state.today();
+    if let Some(l) = state.models.get(&ws.id, ws.revision, today) {
+        return Ok(l);
+    }
+    let rows = state.store.model_rows(&ws.id).await?;
+    let loaded = std::sync::Arc::new(workshop::load(rows, today).map_err(|errors| {
         Error::BadRequest(format!(
             "the workspace's model cannot be read: {}",
             workshop::describe(&errors)
         ))
-    })
+    })?);
+    state.models.put(&ws.id, ws.revision, today, loaded.clone());
+    Ok(loaded)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -635,7 +645,7 @@ async fn dashboard(
 ) -> Result<Response, Error> {
     let who = access(&state, &logged.session.user.id, &ws).await?;
     who.require(Action::View, true)?;
-    let loaded = loaded(&state, &ws).await?;
+    let loaded = loaded(&state, &who.ws).await?;
     let view = loaded.view();
     let visible = visible_findings(&loaded, &who);
     let n = |code: &str| visible.iter().filter(|f| f.code.as_str() == code).count();
@@ -746,7 +756,7 @@ async fn matrix(
 ) -> Result<Response, Error> {
     let who = access(&state, &logged.session.user.id, &ws).await?;
     who.require(Action::View, true)?;
-    let loaded = loaded(&state, &ws).await?;
+    let loaded = loaded(&state, &who.ws).await?;
     let view = loaded.view();
     let services: Vec<(String, String)> = view
         .services()
@@ -1245,7 +1255,7 @@ async fn cell_page(
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, Error> {
     let who = access(&state, &logged.session.user.id, &ws).await?;
-    let loaded = loaded(&state, &ws).await?;
+    let loaded = loaded(&state, &who.ws).await?;
     let flash = notice(q.notice.as_deref())
         .map(|m| vec![("notice".to_owned(), m.to_owned())])
         .unwrap_or_default();
@@ -1282,7 +1292,7 @@ async fn cell_save(
 ) -> Result<Response, Error> {
     logged.check_csrf(&form.csrf)?;
     let who = access(&state, &logged.session.user.id, &ws).await?;
-    let loaded = loaded(&state, &ws).await?;
+    let loaded = loaded(&state, &who.ws).await?;
     {
         let view = loaded.view();
         let (s, r) = cell_ix(&view, &service, &resp)?;
@@ -1310,8 +1320,10 @@ async fn cell_save(
         Err(Error::BadRequest(m)) => fail(m),
         Err(e) => return Err(e),
     };
-    // Re-read: on a conflict the page shows what is there now, with the current version.
-    let loaded = crate::ui::loaded(&state, &ws).await?;
+    // Re-read at the current revision: on a conflict the page shows what is there now, with
+    // the current version.
+    let who = access(&state, &logged.session.user.id, &ws).await?;
+    let loaded = crate::ui::loaded(&state, &who.ws).await?;
     let form = conflict.is_none().then_some(form);
     let status = if conflict.is_some() {
         StatusCode::CONFLICT
@@ -1353,6 +1365,7 @@ async fn save_cell(
         "cell.save",
     )
     .await
+    .map(|_| ())
 }
 
 /// The one way a row changes: the model must still read with the new text, then the store
@@ -1367,7 +1380,7 @@ pub async fn check_and_save(
     expected: Option<i64>,
     body: Option<&str>,
     action: &str,
-) -> Result<(), Error> {
+) -> Result<Option<i64>, Error> {
     if let Err(errors) = workshop::with_cell(&loaded.rows, service, resp, body, state.today()) {
         return Err(Error::BadRequest(format!(
             "this would make the model unreadable: {}",
@@ -1385,8 +1398,8 @@ pub async fn check_and_save(
             &who.user_id,
             action,
         )
-        .await?;
-    Ok(())
+        .await
+        .map_err(Error::from)
 }
 
 #[derive(Debug, Deserialize)]
@@ -1408,7 +1421,35 @@ async fn cell_discuss(
 ) -> Result<Response, Error> {
     logged.check_csrf(&form.csrf)?;
     let who = access(&state, &logged.session.user.id, &ws).await?;
-    let loaded = loaded(&state, &ws).await?;
+    let expected = parse_version(&form.version)?;
+    let notice = discuss(
+        &state, &who, &service, &resp, &form.kind, &form.body, expected,
+    )
+    .await?;
+    Ok(Redirect::to(&format!(
+        "/w/{ws}/cell/{}/{}?notice={notice}",
+        url_encode(&service),
+        url_encode(&resp)
+    ))
+    .into_response())
+}
+
+/// Discuss a row: `kind` is comment, propose, contest, accept or resolve. Contesting marks
+/// the row contested (saved against `expected`, the version read); resolving (an editor) or
+/// accepting (the representative whose party contested) clears it. Every kind leaves a
+/// comment. Returns the notice to show.
+pub async fn discuss(
+    state: &AppState,
+    who: &Access,
+    service: &str,
+    resp: &str,
+    kind: &str,
+    body: &str,
+    expected: Option<i64>,
+) -> Result<&'static str, Error> {
+    let ws = who.ws.id.clone();
+    let (service, resp) = (service.to_owned(), resp.to_owned());
+    let loaded = loaded(&state, &who.ws).await?;
     let (own, current) = {
         let view = loaded.view();
         let (s, r) = cell_ix(&view, &service, &resp)?;
@@ -1420,10 +1461,9 @@ async fn cell_discuss(
             view.cell(s, r).allocation.cloned(),
         )
     };
-    let body = form.body.trim();
-    let expected = parse_version(&form.version)?;
-    let user = &logged.session.user.id;
-    let notice = match form.kind.as_str() {
+    let body = body.trim();
+    let user = &who.user_id;
+    let notice = match kind {
         "comment" => {
             who.require(Action::Comment, own)?;
             if body.is_empty() {
@@ -1471,7 +1511,7 @@ async fn cell_discuss(
             "contested"
         }
         "accept" | "resolve" => {
-            if form.kind == "accept" {
+            if kind == "accept" {
                 who.require(Action::ProposeRow, own)?;
             } else {
                 who.require(Action::EditRow, own)?;
@@ -1482,7 +1522,7 @@ async fn cell_discuss(
                     .contested
                     .as_ref()
                     .is_some_and(|c| Some(&c.by.id) == who.party.as_ref());
-                if form.kind == "resolve" || by_own {
+                if kind == "resolve" || by_own {
                     a.contested = None;
                     check_and_save(
                         &state,
@@ -1492,12 +1532,12 @@ async fn cell_discuss(
                         &resp,
                         expected,
                         Some(&workshop::cell_text(&a)),
-                        &format!("cell.{}", form.kind),
+                        &format!("cell.{kind}"),
                     )
                     .await?;
                 }
             }
-            if form.kind == "accept" {
+            if kind == "accept" {
                 "accepted"
             } else {
                 "resolved"
@@ -1506,20 +1546,15 @@ async fn cell_discuss(
         other => return Err(Error::BadRequest(format!("unknown action {other:?}"))),
     };
     let text = if body.is_empty() {
-        form.kind.clone()
+        kind.to_owned()
     } else {
         body.to_owned()
     };
     state
         .store
-        .add_comment(&ws, &service, &resp, user, &form.kind, &text)
+        .add_comment(&ws, &service, &resp, user, kind, &text)
         .await?;
-    Ok(Redirect::to(&format!(
-        "/w/{ws}/cell/{}/{}?notice={notice}",
-        url_encode(&service),
-        url_encode(&resp)
-    ))
-    .into_response())
+    Ok(notice)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1545,7 +1580,7 @@ async fn parties_page(
 ) -> Result<Response, Error> {
     let who = access(&state, &logged.session.user.id, &ws).await?;
     who.require(Action::View, true)?;
-    let loaded = loaded(&state, &ws).await?;
+    let loaded = loaded(&state, &who.ws).await?;
     let view = loaded.view();
     let parties = view
         .parties()
@@ -1659,7 +1694,7 @@ async fn render_members_with(
     link: Option<String>,
     new_token: Option<String>,
 ) -> Result<Response, Error> {
-    let loaded = loaded(state, &who.ws.id).await?;
+    let loaded = loaded(state, &who.ws).await?;
     let members = state
         .store
         .members(&who.ws.id)
@@ -1733,7 +1768,7 @@ async fn invite(
         .ok_or_else(|| Error::BadRequest(format!("role: {:?} is not a role", form.role)))?;
     let party = opt(&form.party);
     if role == Role::Supplier {
-        let loaded = loaded(&state, &ws).await?;
+        let loaded = loaded(&state, &who.ws).await?;
         match &party {
             Some(p) if loaded.model.parties.iter().any(|x| &x.id == p) => {}
             _ => {
@@ -1779,7 +1814,7 @@ struct InvitePage {
 }
 
 /// A party's name for people (its id if the model cannot be read or has no such party).
-async fn party_name(state: &AppState, ws: &str, id: &str) -> String {
+async fn party_name(state: &AppState, ws: &demarc_store::Workspace, id: &str) -> String {
     match loaded(state, ws).await {
         Ok(l) => l
             .model
@@ -1821,10 +1856,10 @@ async fn invite_page(
                 .unwrap_or_default(),
             ..Frame::default()
         },
-        workspace: ws.name,
+        workspace: ws.name.clone(),
         role: Role::parse(&inv.role).map_or("member", Role::label),
         party: match &inv.party_id {
-            Some(p) => party_name(&state, &inv.workspace_id, p).await,
+            Some(p) => party_name(&state, &ws, p).await,
             None => String::new(),
         },
         logged_in: logged.is_some(),
@@ -1972,7 +2007,7 @@ async fn signoff_page(
 ) -> Result<Response, Error> {
     let who = access(&state, &logged.session.user.id, &ws).await?;
     who.require(Action::View, true)?;
-    let loaded = loaded(&state, &ws).await?;
+    let loaded = loaded(&state, &who.ws).await?;
     let current_hash = workshop::content(&workshop::files(&loaded.rows)).1;
     let signoffs = state.store.signoffs(&ws).await?;
     let party_name = |id: &str| {
@@ -2076,56 +2111,78 @@ async fn signoff_action(
 ) -> Result<Response, Error> {
     logged.check_csrf(&form.csrf)?;
     let who = access(&state, &logged.session.user.id, &ws).await?;
-    let loaded = loaded(&state, &ws).await?;
-    match form.action.as_str() {
+    let notice = match form.action.as_str() {
         "freeze" => {
-            who.require(Action::Freeze, true)?;
-            let errors = loaded
-                .findings
-                .iter()
-                .filter(|f| f.severity == demarc_core::Severity::Error)
-                .count();
-            if errors > 0 {
-                return Err(Error::BadRequest(format!(
-                    "the model has {errors} error(s) (gaps, contested rows, ...): fix them on the dashboard before freezing a version to sign"
-                )));
-            }
-            let label = opt(&form.label)
-                .or_else(|| loaded.model.version.clone())
-                .unwrap_or_else(|| "unnamed".into());
-            let (json, hash) = workshop::content(&workshop::files(&loaded.rows));
-            state
-                .store
-                .freeze(&ws, &label, &hash, &json, &who.user_id)
-                .await?;
-            Ok(Redirect::to(&format!("/w/{ws}/signoff?notice=frozen")).into_response())
+            freeze(&state, &who, &form.label).await?;
+            "frozen"
         }
         "sign" => {
-            let party = form.party.trim();
-            let own = who.party.as_deref().is_none_or(|p| p == party);
-            who.require(Action::Sign, own)?;
-            if !signs_for(&who, &loaded).iter().any(|p| p == party) {
-                return Err(Error::Forbidden(format!("you cannot sign for {party}")));
-            }
             let number =
                 form.number.trim().parse::<i64>().map_err(|_| {
                     Error::BadRequest("which version: the number is missing".into())
                 })?;
-            state
-                .store
-                .sign(
-                    &ws,
-                    number,
-                    party,
-                    &who.user_id,
-                    &logged.session.user.name,
-                    form.hash.trim(),
-                )
-                .await?;
-            Ok(Redirect::to(&format!("/w/{ws}/signoff?notice=signed")).into_response())
+            sign(
+                &state,
+                &who,
+                &logged.session.user.name,
+                number,
+                form.party.trim(),
+                form.hash.trim(),
+            )
+            .await?;
+            "signed"
         }
-        other => Err(Error::BadRequest(format!("unknown action {other:?}"))),
+        other => return Err(Error::BadRequest(format!("unknown action {other:?}"))),
+    };
+    Ok(Redirect::to(&format!("/w/{ws}/signoff?notice={notice}")).into_response())
+}
+
+/// Freeze the model as it is, to be signed: refused while it has errors. Returns the version
+/// number.
+pub async fn freeze(state: &AppState, who: &Access, label: &str) -> Result<i64, Error> {
+    who.require(Action::Freeze, true)?;
+    let loaded = loaded(state, &who.ws).await?;
+    let errors = loaded
+        .findings
+        .iter()
+        .filter(|f| f.severity == demarc_core::Severity::Error)
+        .count();
+    if errors > 0 {
+        return Err(Error::BadRequest(format!(
+            "the model has {errors} error(s) (gaps, contested rows, ...): fix them on the dashboard before freezing a version to sign"
+        )));
     }
+    let label = opt(label)
+        .or_else(|| loaded.model.version.clone())
+        .unwrap_or_else(|| "unnamed".into());
+    let (json, hash) = workshop::content(&workshop::files(&loaded.rows));
+    Ok(state
+        .store
+        .freeze(&who.ws.id, &label, &hash, &json, &who.user_id)
+        .await?)
+}
+
+/// Sign frozen version `number` for `party`, as `signer`; `hash` is the fingerprint the
+/// signer was shown, which must be the version's.
+pub async fn sign(
+    state: &AppState,
+    who: &Access,
+    signer: &str,
+    number: i64,
+    party: &str,
+    hash: &str,
+) -> Result<(), Error> {
+    let own = who.party.as_deref().is_none_or(|p| p == party);
+    who.require(Action::Sign, own)?;
+    let loaded = loaded(state, &who.ws).await?;
+    if !signs_for(who, &loaded).iter().any(|p| p == party) {
+        return Err(Error::Forbidden(format!("you cannot sign for {party}")));
+    }
+    state
+        .store
+        .sign(&who.ws.id, number, party, &who.user_id, signer, hash)
+        .await?;
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2161,7 +2218,7 @@ async fn downloads_page(
 ) -> Result<Response, Error> {
     let who = access(&state, &logged.session.user.id, &ws).await?;
     who.require(Action::View, true)?;
-    let loaded = loaded(&state, &ws).await?;
+    let loaded = loaded(&state, &who.ws).await?;
     let formats = |what: What, party: Option<&str>| -> Vec<(String, &'static str)> {
         Format::ALL
             .iter()
@@ -2224,7 +2281,7 @@ async fn download(
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, Error> {
     let who = access(&state, &logged.session.user.id, &ws).await?;
-    let loaded = loaded(&state, &ws).await?;
+    let loaded = loaded(&state, &who.ws).await?;
     export_response(&state, &who, &loaded, &what, &format, q.party.as_deref())
 }
 
@@ -2415,7 +2472,7 @@ async fn parties_action(
     logged.check_csrf(&form.csrf)?;
     let who = access(&state, &logged.session.user.id, &ws).await?;
     who.require(Action::EditModel, true)?;
-    let loaded = loaded(&state, &ws).await?;
+    let loaded = loaded(&state, &who.ws).await?;
     let name = form.name.trim();
     if name.is_empty() {
         return Err(Error::BadRequest("give it a name".into()));
@@ -2543,7 +2600,7 @@ async fn upload(
     if files.is_empty() {
         return Err(Error::BadRequest("choose a file to upload".into()));
     }
-    let loaded = loaded(&state, &ws).await?;
+    let loaded = loaded(&state, &who.ws).await?;
     let is_csv = files.len() == 1 && files[0].0.to_lowercase().ends_with(".csv");
     if is_csv {
         let (name, text) = &files[0];
@@ -2686,4 +2743,91 @@ async fn tokens_action(
         }
         other => Err(Error::BadRequest(format!("unknown action {other:?}"))),
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One party's view: what it must do or oversee
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug)]
+struct DutyView {
+    service: String,
+    responsibility: String,
+    link: String,
+    kind: &'static str,
+    what: String,
+    asked_by: String,
+    chain: String,
+}
+
+#[derive(Template)]
+#[template(path = "party.html")]
+struct PartyPage {
+    f: Frame,
+    name: String,
+    kind: String,
+    services: Vec<String>,
+    duties: Vec<DutyView>,
+}
+
+async fn party_page(
+    logged: LoggedIn,
+    State(state): State<AppState>,
+    Path((ws, party)): Path<(String, String)>,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, Error> {
+    let who = access(&state, &logged.session.user.id, &ws).await?;
+    let own = who.party.as_deref().is_none_or(|p| p == party);
+    if who.role == Role::Supplier && !own {
+        return Err(Error::NotFound("no such party for you".into()));
+    }
+    who.require(Action::ViewRow, own)?;
+    let loaded = loaded(&state, &who.ws).await?;
+    let view = loaded.view();
+    let p = view
+        .party_index(&party)
+        .ok_or_else(|| Error::NotFound(format!("no party {party} in this model")))?;
+    let duties = demarc_core::report::duties(&view, p)
+        .into_iter()
+        .map(|d| DutyView {
+            link: format!(
+                "/w/{ws}/cell/{}/{}",
+                url_encode(&d.service.id),
+                url_encode(&d.responsibility.id)
+            ),
+            service: d.service.name,
+            responsibility: d.responsibility.title,
+            kind: if d.kind == "oversee" {
+                "Oversees"
+            } else {
+                "Does"
+            },
+            what: d.description.unwrap_or_default(),
+            asked_by: d.asked_by.map(|a| a.name).unwrap_or_default(),
+            chain: d
+                .chain
+                .iter()
+                .map(|c| c.name.clone())
+                .collect::<Vec<_>>()
+                .join(" → "),
+        })
+        .collect();
+    let services = view
+        .services()
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| view.provider(*i as ServiceIx) == Some(p))
+        .map(|(_, s)| s.name.clone())
+        .collect();
+    let party = view.party(p);
+    page(&PartyPage {
+        f: Frame {
+            ws: Some(who.nav()),
+            ..frame(&logged, &q)
+        },
+        name: party.name.clone(),
+        kind: party.kind.clone().unwrap_or_default(),
+        services,
+        duties,
+    })
 }

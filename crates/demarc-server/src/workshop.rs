@@ -179,3 +179,47 @@ pub fn with_cell(
     }
     load(rows, today)
 }
+
+/// Models read and checked, kept by workspace for as long as the workspace's revision (the
+/// length of its audit log, which every change of the model extends in the same
+/// transaction) and the date stay the same. Each request reads the revision from the
+/// database, so a node never serves a model older than the one committed when the request
+/// began, whichever node made the change: this is a cache of work, not of state.
+#[derive(Debug, Default)]
+pub struct ModelCache {
+    entries:
+        std::sync::Mutex<std::collections::HashMap<String, (i64, Date, std::sync::Arc<Loaded>)>>,
+}
+
+/// Workspaces kept at most; past that the cache starts again.
+const CACHED_WORKSPACES: usize = 256;
+
+impl ModelCache {
+    pub fn get(
+        &self,
+        workspace: &str,
+        revision: i64,
+        today: Date,
+    ) -> Option<std::sync::Arc<Loaded>> {
+        let entries = self.entries.lock().ok()?;
+        match entries.get(workspace) {
+            Some((r, d, l)) if *r == revision && *d == today => Some(l.clone()),
+            _ => None,
+        }
+    }
+
+    pub fn put(&self, workspace: &str, revision: i64, today: Date, loaded: std::sync::Arc<Loaded>) {
+        let Ok(mut entries) = self.entries.lock() else {
+            return;
+        };
+        if entries.len() >= CACHED_WORKSPACES && !entries.contains_key(workspace) {
+            entries.clear();
+        }
+        match entries.get(workspace) {
+            Some((r, _, _)) if *r > revision => {}
+            _ => {
+                entries.insert(workspace.to_owned(), (revision, today, loaded));
+            }
+        }
+    }
+}

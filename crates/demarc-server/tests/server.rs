@@ -49,15 +49,15 @@ async fn database_urls(name: &str) -> Vec<String> {
 async fn start(url: &str) -> Server {
     let store = Store::open(url, 8).await.unwrap();
     store.migrate().await.unwrap();
-    let state = AppState {
-        store: store.clone(),
-        config: Arc::new(Config {
+    let state = AppState::new(
+        store.clone(),
+        Config {
             secure_cookies: false,
             demo: false,
             max_upload: 1024 * 1024,
             today: Arc::new(|| "2026-12-01".parse::<Date>().unwrap()),
-        }),
-    };
+        },
+    );
     let (tx, rx) = tokio::sync::oneshot::channel();
     tokio::spawn(async move {
         demarc_server::serve(
@@ -883,12 +883,15 @@ async fn the_openapi_document_matches_the_routes() {
             .replace("{service}", "office-365")
             .replace("{responsibility}", "create-maintain-user-accounts")
             .replace("{what}", "matrix")
-            .replace("{format}", "csv");
+            .replace("{format}", "csv")
+            .replace("{party}", "acme-it")
+            .replace("{number}", "1");
         for method in ops.as_object().unwrap().keys() {
             let url = format!("{}/api/v1{concrete}", s.base);
             let req = match method.as_str() {
                 "get" => api.get(&url),
                 "put" => api.put(&url).json(&serde_json::json!({"not": "valid"})),
+                "post" => api.post(&url).json(&serde_json::json!({"not": "valid"})),
                 m => panic!("method {m} not tested"),
             };
             let st = req
@@ -904,7 +907,7 @@ async fn the_openapi_document_matches_the_routes() {
             operations += 1;
         }
     }
-    assert_eq!(operations, 9);
+    assert_eq!(operations, 15);
 }
 
 /// Two server processes on one PostgreSQL database: a login on one is a login on the other,
@@ -1166,5 +1169,156 @@ async fn parties_services_uploads_and_tokens() {
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
         let (_, html) = get(&owner, &members).await;
         assert!(html.contains("revoked"));
+    }
+}
+
+/// The API does what the pages do: discuss a row, list parties and duties, freeze and sign
+/// (signing needs a person's session and its CSRF header, not a token).
+#[tokio::test]
+async fn the_api_covers_discussion_and_signoff() {
+    for url in database_urls("api-more").await {
+        let s = start(&url).await;
+        let owner = setup_owner(&s).await;
+        let ws = demo_workspace(&s, &owner).await;
+        let users = s.store.members(&ws).await.unwrap();
+        let (_, secret) = s
+            .store
+            .create_api_token(&ws, "CI", "editor", &users[0].user_id)
+            .await
+            .unwrap();
+        let api = reqwest::Client::new();
+        let base = format!("{}/api/v1/workspaces/{ws}", s.base);
+        let cell = format!("{base}/cells/it-support/identify-new-vulnerabilities");
+        let v: serde_json::Value = api
+            .get(&cell)
+            .bearer_auth(&secret)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let r = api
+            .post(format!("{cell}/comments"))
+            .bearer_auth(&secret)
+            .json(&serde_json::json!({"kind": "contest", "body": "Not in the contract", "version": v["version"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let check: serde_json::Value = api
+            .get(format!("{base}/check"))
+            .bearer_auth(&secret)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            check["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["code"] == "contested")
+        );
+        // Freezing is refused while the row is contested.
+        let r = api
+            .post(format!("{base}/signoffs"))
+            .bearer_auth(&secret)
+            .json(&serde_json::json!({"label": "v1"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let v: serde_json::Value = api
+            .get(&cell)
+            .bearer_auth(&secret)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let r = api
+            .post(format!("{cell}/comments"))
+            .bearer_auth(&secret)
+            .json(&serde_json::json!({"kind": "resolve", "body": "Clause 4.2", "version": v["version"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let comments: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(comments["comments"].as_array().unwrap().len(), 2);
+        let r = api
+            .post(format!("{base}/signoffs"))
+            .bearer_auth(&secret)
+            .json(&serde_json::json!({"label": "v1"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let list: serde_json::Value = api
+            .get(format!("{base}/signoffs"))
+            .bearer_auth(&secret)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let hash = list["signoffs"][0]["sha256"].as_str().unwrap().to_owned();
+        assert_eq!(list["signoffs"][0]["current"], true);
+        // A token cannot sign.
+        let r = api
+            .post(format!("{base}/signoffs/1/signatures"))
+            .bearer_auth(&secret)
+            .json(&serde_json::json!({"party": "riverside", "sha256": hash}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        // A person can, with the session's CSRF token in the header; without it, not.
+        let csrf = page_csrf(&owner, &format!("{}/", s.base)).await;
+        let r = owner
+            .post(format!("{base}/signoffs/1/signatures"))
+            .json(&serde_json::json!({"party": "riverside", "sha256": hash}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let r = owner
+            .post(format!("{base}/signoffs/1/signatures"))
+            .header("x-csrf-token", &csrf)
+            .json(&serde_json::json!({"party": "riverside", "sha256": hash}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        // Parties, and one party's duties.
+        let p: serde_json::Value = api
+            .get(format!("{base}/parties"))
+            .bearer_auth(&secret)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(p["parties"].as_array().unwrap().len(), 5);
+        let d: serde_json::Value = api
+            .get(format!("{base}/parties/acme-it/duties"))
+            .bearer_auth(&secret)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(!d["duties"].as_array().unwrap().is_empty());
+        // And the page of the same.
+        let (st, html) = get(&owner, &format!("{}/w/{ws}/party/acme-it", s.base)).await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(html.contains("What Acme IT Services Ltd does"));
     }
 }

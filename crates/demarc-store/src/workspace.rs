@@ -14,6 +14,9 @@ pub struct Workspace {
     pub id: String,
     pub name: String,
     pub created_at: i64,
+    /// How many changes the workspace has seen (its audit log's length): a model read at one
+    /// revision is the model for as long as the revision stays the same, on every node.
+    pub revision: i64,
 }
 
 /// A user's place in a workspace. The role is the server's to interpret.
@@ -84,6 +87,7 @@ fn workspace(r: &AnyRow) -> Result<Workspace, sqlx::Error> {
         id: r.try_get("id")?,
         name: r.try_get("name")?,
         created_at: r.try_get("created_at")?,
+        revision: r.try_get("audit_seq")?,
     })
 }
 
@@ -176,6 +180,8 @@ impl Store {
             id: new_id()?,
             name: name.to_owned(),
             created_at: now(),
+            // Its creation is its first change.
+            revision: 1,
         };
         let mut tx = self.begin().await?;
         let result: Result<_, StoreError> = async {
@@ -254,25 +260,27 @@ impl Store {
     }
 
     pub async fn workspace(&self, id: &str) -> Result<Option<Workspace>, StoreError> {
-        let row = sqlx::query("SELECT id, name, created_at FROM workspaces WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT id, name, created_at, audit_seq FROM workspaces WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(row.map(|r| workspace(&r)).transpose()?)
     }
 
     /// Every workspace (for the command line and admins).
     pub async fn all_workspaces(&self) -> Result<Vec<Workspace>, StoreError> {
-        let rows = sqlx::query("SELECT id, name, created_at FROM workspaces ORDER BY name, id")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT id, name, created_at, audit_seq FROM workspaces ORDER BY name, id")
+                .fetch_all(&self.pool)
+                .await?;
         Ok(rows.iter().map(workspace).collect::<Result<_, _>>()?)
     }
 
     /// The workspaces a user belongs to, with the role in each.
     pub async fn memberships(&self, user_id: &str) -> Result<Vec<Membership>, StoreError> {
         let rows = sqlx::query(
-            "SELECT w.id, w.name, w.created_at, m.role, m.party_id FROM members m \
+            "SELECT w.id, w.name, w.created_at, w.audit_seq, m.role, m.party_id FROM members m \
              JOIN workspaces w ON w.id = m.workspace_id WHERE m.user_id = $1 ORDER BY w.name, w.id",
         )
         .bind(user_id)
@@ -296,7 +304,7 @@ impl Store {
         user_id: &str,
     ) -> Result<Option<Membership>, StoreError> {
         let row = sqlx::query(
-            "SELECT w.id, w.name, w.created_at, m.role, m.party_id FROM members m \
+            "SELECT w.id, w.name, w.created_at, w.audit_seq, m.role, m.party_id FROM members m \
              JOIN workspaces w ON w.id = m.workspace_id WHERE m.workspace_id = $1 AND m.user_id = $2",
         )
         .bind(workspace_id)

@@ -80,7 +80,7 @@ pub fn serve(args: ServeArgs, today: Option<String>) -> Result<Outcome> {
             }
         }
         let first_run = store.user_count().await? == 0;
-        let state = AppState { store: store.clone(), config: Arc::new(config) };
+        let state = AppState::new(store.clone(), config);
         let db = shown(&args.db.database);
         demarc_server::serve(state, args.listen, |addr| {
             eprintln!("demarc is serving http://{addr}/ (database {db}); Ctrl-C stops it");
