@@ -1449,7 +1449,7 @@ pub async fn discuss(
 ) -> Result<&'static str, Error> {
     let ws = who.ws.id.clone();
     let (service, resp) = (service.to_owned(), resp.to_owned());
-    let loaded = loaded(&state, &who.ws).await?;
+    let loaded = loaded(state, &who.ws).await?;
     let (own, current) = {
         let view = loaded.view();
         let (s, r) = cell_ix(&view, &service, &resp)?;
@@ -1498,8 +1498,8 @@ pub async fn discuss(
                 comment: body.to_owned(),
             });
             check_and_save(
-                &state,
-                &who,
+                state,
+                who,
                 &loaded,
                 &service,
                 &resp,
@@ -1525,8 +1525,8 @@ pub async fn discuss(
                 if kind == "resolve" || by_own {
                     a.contested = None;
                     check_and_save(
-                        &state,
-                        &who,
+                        state,
+                        who,
                         &loaded,
                         &service,
                         &resp,

@@ -187,9 +187,11 @@ pub fn with_cell(
 /// began, whichever node made the change: this is a cache of work, not of state.
 #[derive(Debug, Default)]
 pub struct ModelCache {
-    entries:
-        std::sync::Mutex<std::collections::HashMap<String, (i64, Date, std::sync::Arc<Loaded>)>>,
+    entries: std::sync::Mutex<std::collections::HashMap<String, CachedModel>>,
 }
+
+/// A model read at a revision on a date.
+type CachedModel = (i64, Date, std::sync::Arc<Loaded>);
 
 /// Workspaces kept at most; past that the cache starts again.
 const CACHED_WORKSPACES: usize = 256;
