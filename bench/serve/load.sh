@@ -20,7 +20,9 @@ rm -rf "$work" && mkdir -p "$work"
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
     echo "== building (release)" >&2
-    (cd "$root" && cargo build --release -q -p demarc-cli -p demarc-server --example load \
+    # One target selection per build: `--example` would apply to every package given.
+    (cd "$root" && cargo build --release -q -p demarc-cli \
+        && cargo build --release -q -p demarc-server --example load \
         && cargo build --release -q -p demarc-formats --example synth)
 fi
 bin=$root/target/release

@@ -196,18 +196,16 @@ async fn main() {
                             .json(&serde_json::json!({"version": cur["version"], "body": body}))
                             .send()
                             .await;
-                        let ok = match res {
-                            Ok(r) if r.status() == 200 => true,
+                        match res {
+                            Ok(r) if r.status() == 200 => mine.push(t.elapsed().as_micros() as u32),
+                            // Two clients on one cell: the second save is refused, as it must be.
                             Ok(r) if r.status() == 409 => {
                                 conflicts.fetch_add(1, Ordering::Relaxed);
-                                false
                             }
-                            _ => false,
-                        };
-                        if ok {
-                            mine.push(t.elapsed().as_micros() as u32);
-                        } else if !stop.load(Ordering::Relaxed) {
-                            errors.fetch_add(1, Ordering::Relaxed);
+                            _ if stop.load(Ordering::Relaxed) => {}
+                            _ => {
+                                errors.fetch_add(1, Ordering::Relaxed);
+                            }
                         }
                         continue;
                     }

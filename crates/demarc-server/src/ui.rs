@@ -1357,7 +1357,7 @@ async fn save_cell(
     check_and_save(
         state,
         who,
-        loaded,
+        &loaded.rows,
         service,
         resp,
         expected,
@@ -1374,17 +1374,31 @@ async fn save_cell(
 pub async fn check_and_save(
     state: &AppState,
     who: &Access,
-    loaded: &Loaded,
+    rows: &demarc_store::ModelRows,
     service: &str,
     resp: &str,
     expected: Option<i64>,
     body: Option<&str>,
     action: &str,
 ) -> Result<Option<i64>, Error> {
-    if let Err(errors) = workshop::with_cell(&loaded.rows, service, resp, body, state.today()) {
-        return Err(Error::BadRequest(format!(
+    let model = workshop::with_cell(rows, service, resp, body).map_err(|errors| {
+        Error::BadRequest(format!(
             "this would make the model unreadable: {}",
-            workshop::describe(&errors)
+            errors
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ))
+    })?;
+    if !model.services.iter().any(|s| s.id == service)
+        || !model
+            .catalogue
+            .responsibilities()
+            .any(|(_, r)| r.id == resp)
+    {
+        return Err(Error::NotFound(format!(
+            "no cell {service}/{resp} in this model"
         )));
     }
     state
@@ -1500,7 +1514,7 @@ pub async fn discuss(
             check_and_save(
                 state,
                 who,
-                &loaded,
+                &loaded.rows,
                 &service,
                 &resp,
                 expected,
@@ -1527,7 +1541,7 @@ pub async fn discuss(
                     check_and_save(
                         state,
                         who,
-                        &loaded,
+                        &loaded.rows,
                         &service,
                         &resp,
                         expected,

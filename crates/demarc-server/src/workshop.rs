@@ -133,14 +133,13 @@ pub fn files_from_json(json: &str) -> Vec<(String, String)> {
     serde_json::from_str(json).unwrap_or_default()
 }
 
-/// Check a model with one cell replaced, without saving: the model must still read.
+/// The model with one cell replaced, parsed (not checked), without saving: it must still read.
 pub fn with_cell(
     rows: &ModelRows,
     service: &str,
     responsibility: &str,
     body: Option<&str>,
-    today: Date,
-) -> Result<Loaded, Vec<LoadError>> {
+) -> Result<Model, Vec<LoadError>> {
     let mut rows = rows.clone();
     let at = rows
         .cells
@@ -177,7 +176,9 @@ pub fn with_cell(
         }
         (None, None) => {}
     }
-    load(rows, today)
+    yaml::parse(&ModelFiles {
+        files: files(&rows),
+    })
 }
 
 /// Models read and checked, kept by workspace for as long as the workspace's revision (the
