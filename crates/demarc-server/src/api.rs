@@ -142,6 +142,7 @@ async fn api_access(
                 ws: w,
                 role: Role::parse(&t.role).unwrap_or(Role::Viewer),
                 party: None,
+                sees_all: false,
                 user_id: format!("token:{}", t.id),
             })
         }

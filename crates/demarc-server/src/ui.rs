@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/w/{ws}/upload", post(upload))
         .route("/w/{ws}/tokens", post(tokens_action))
         .route("/w/{ws}/members", get(members_page).post(invite))
+        .route("/w/{ws}/members/share", post(share))
         .route("/w/{ws}/signoff", get(signoff_page).post(signoff_action))
         .route("/w/{ws}/downloads", get(downloads_page))
         .route("/w/{ws}/export/{what}/{format}", get(download))
@@ -84,6 +85,7 @@ fn notice(key: Option<&str>) -> Option<&'static str> {
         "service-added" => "Service added: its column is in the matrix.",
         "uploaded" => "Uploaded. The checks have run again.",
         "revoked" => "Token revoked: it no longer works.",
+        "shared" => "Sharing changed.",
         _ => return None,
     })
 }
@@ -172,6 +174,8 @@ pub struct Access {
     pub role: Role,
     /// The party a supplier representative speaks for.
     pub party: Option<String>,
+    /// The owner shows this member the whole model (read-only for a representative).
+    pub sees_all: bool,
     pub user_id: String,
 }
 
@@ -209,8 +213,15 @@ impl Access {
     }
 
     /// Whether this member sees a row: everyone but a supplier representative sees all; a
-    /// representative sees the rows where its party has, or should have, a task.
+    /// representative sees the rows where its party has, or should have, a task, and the
+    /// rest only if the owner shares the whole model with it.
     pub fn sees_row(&self, view: &View<'_>, s: ServiceIx, r: RespIx) -> bool {
+        self.sees_all || self.own_row(view, s, r)
+    }
+
+    /// Whether a row is this member's party's business (always, for members who speak for
+    /// the organisation): what a representative may propose on, contest, comment on.
+    pub fn own_row(&self, view: &View<'_>, s: ServiceIx, r: RespIx) -> bool {
         match (&self.role, &self.party) {
             (Role::Supplier, Some(p)) => match view.party_index(p) {
                 Some(p) => party_concerned(view, p, s, r),
@@ -246,6 +257,7 @@ pub async fn access(state: &AppState, user_id: &str, ws: &str) -> Result<Access,
         ws: m.workspace,
         role,
         party: m.party_id,
+        sees_all: m.sees_all,
         user_id: user_id.to_owned(),
     })
 }
@@ -1082,6 +1094,7 @@ fn action_label(action: &str) -> String {
         "workspace.create" => "created the workspace",
         "workspace.rename" => "renamed the workspace",
         "member.set" => "changed a member's role",
+        "member.share" => "changed what a representative sees",
         "invitation.create" => "made an invitation link",
         "invitation.accept" => "joined",
         "token.create" => "made an API token",
@@ -1176,7 +1189,7 @@ async fn render_cell(
             body: c.body,
         })
         .collect();
-    let own_party = who.role != Role::Supplier || who.sees_row(&view, s, r);
+    let own_party = who.own_row(&view, s, r);
     let findings = loaded
         .findings
         .iter()
@@ -1296,7 +1309,7 @@ async fn cell_save(
     {
         let view = loaded.view();
         let (s, r) = cell_ix(&view, &service, &resp)?;
-        let own = who.sees_row(&view, s, r);
+        let own = who.own_row(&view, s, r);
         who.require(Action::EditRow, own)?;
     }
     let expected = parse_version(&form.version)?;
@@ -1471,7 +1484,7 @@ pub async fn discuss(
             return Err(Error::NotFound("no such row for your party".into()));
         }
         (
-            who.sees_row(&view, s, r),
+            who.own_row(&view, s, r),
             view.cell(s, r).allocation.cloned(),
         )
     };
@@ -1658,6 +1671,17 @@ async fn parties_page(
 // ---------------------------------------------------------------------------------------------
 
 #[derive(Debug)]
+struct MemberView {
+    user_id: String,
+    name: String,
+    email: String,
+    role: &'static str,
+    party: String,
+    supplier: bool,
+    sees_all: bool,
+}
+
+#[derive(Debug)]
 struct TokenView {
     id: String,
     name: String,
@@ -1673,7 +1697,7 @@ struct MembersPage {
     ws_id: String,
     tokens: Vec<TokenView>,
     new_token: Option<String>,
-    members: Vec<(String, String, &'static str, String)>,
+    members: Vec<MemberView>,
     roles: Vec<(&'static str, &'static str)>,
     parties: Vec<(String, String)>,
     link: Option<String>,
@@ -1714,13 +1738,14 @@ async fn render_members_with(
         .members(&who.ws.id)
         .await?
         .into_iter()
-        .map(|m| {
-            (
-                m.name,
-                m.email,
-                Role::parse(&m.role).map_or("?", Role::label),
-                m.party_id.unwrap_or_default(),
-            )
+        .map(|m| MemberView {
+            supplier: m.role == Role::Supplier.as_str(),
+            user_id: m.user_id,
+            name: m.name,
+            email: m.email,
+            role: Role::parse(&m.role).map_or("?", Role::label),
+            party: m.party_id.unwrap_or_default(),
+            sees_all: m.sees_all,
         })
         .collect();
     let tokens = state
@@ -2844,4 +2869,30 @@ async fn party_page(
         services,
         duties,
     })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ShareForm {
+    csrf: String,
+    user: String,
+    /// "all" to show the whole model, anything else for the party's own rows only.
+    #[serde(default)]
+    sees: String,
+}
+
+/// Show a representative the whole model (read-only), or only its party's rows again.
+async fn share(
+    logged: LoggedIn,
+    State(state): State<AppState>,
+    Path(ws): Path<String>,
+    Form(form): Form<ShareForm>,
+) -> Result<Response, Error> {
+    logged.check_csrf(&form.csrf)?;
+    let who = access(&state, &logged.session.user.id, &ws).await?;
+    who.require(Action::ManageMembers, true)?;
+    state
+        .store
+        .set_member_sharing(&ws, form.user.trim(), form.sees == "all", &who.user_id)
+        .await?;
+    Ok(Redirect::to(&format!("/w/{ws}/members?notice=shared")).into_response())
 }

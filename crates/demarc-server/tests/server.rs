@@ -1322,3 +1322,86 @@ async fn the_api_covers_discussion_and_signoff() {
         assert!(html.contains("What Acme IT Services Ltd does"));
     }
 }
+
+/// The owner may show a representative the whole model: it then reads every row, but still
+/// proposes, contests and comments only on its own party's.
+#[tokio::test]
+async fn an_owner_can_share_the_whole_model_with_a_representative() {
+    for url in database_urls("sharing").await {
+        let s = start(&url).await;
+        let owner = setup_owner(&s).await;
+        let ws = demo_workspace(&s, &owner).await;
+        let rep = invite(&s, &owner, &ws, "supplier", "acme-it", "sam@acme.example").await;
+        let other_row = format!(
+            "{}/w/{ws}/cell/ledgerly-finance/update-network-software",
+            s.base
+        );
+        let own_row = format!(
+            "{}/w/{ws}/cell/it-support/identify-new-vulnerabilities",
+            s.base
+        );
+        assert_eq!(get(&rep, &other_row).await.0, StatusCode::NOT_FOUND);
+        let rep_id = s
+            .store
+            .members(&ws)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|m| m.email == "sam@acme.example")
+            .unwrap()
+            .user_id;
+        let csrf = page_csrf(&owner, &format!("{}/w/{ws}/members", s.base)).await;
+        let share = format!("{}/w/{ws}/members/share", s.base);
+        let (st, _, _) = post(
+            &owner,
+            &share,
+            &[("csrf", &csrf), ("user", &rep_id), ("sees", "all")],
+        )
+        .await;
+        assert_eq!(st, StatusCode::SEE_OTHER);
+        // Only the owner decides.
+        let rcsrf = page_csrf(&rep, &own_row).await;
+        let (st, _, _) = post(
+            &rep,
+            &share,
+            &[("csrf", &rcsrf), ("user", &rep_id), ("sees", "all")],
+        )
+        .await;
+        assert_eq!(st, StatusCode::FORBIDDEN);
+        let (st, html) = get(&rep, &other_row).await;
+        assert_eq!(st, StatusCode::OK, "a shared row can be read");
+        assert!(!html.contains("Contest this row"), "but not contested");
+        let (_, matrix) = get(&rep, &format!("{}/w/{ws}/matrix", s.base)).await;
+        assert!(matrix.contains("/cell/ledgerly-finance/"));
+        let (st, _, _) = post(
+            &rep,
+            &format!("{other_row}/discuss"),
+            &[("csrf", &rcsrf), ("kind", "contest"), ("body", "not ours")],
+        )
+        .await;
+        assert_eq!(st, StatusCode::FORBIDDEN);
+        let (st, _, _) = post(
+            &rep,
+            &format!("{other_row}/discuss"),
+            &[("csrf", &rcsrf), ("kind", "comment"), ("body", "hello")],
+        )
+        .await;
+        assert_eq!(st, StatusCode::FORBIDDEN);
+        let (st, _, _) = post(
+            &rep,
+            &format!("{own_row}/discuss"),
+            &[("csrf", &rcsrf), ("kind", "comment"), ("body", "ours")],
+        )
+        .await;
+        assert_eq!(st, StatusCode::SEE_OTHER);
+        // And back.
+        let (st, _, _) = post(
+            &owner,
+            &share,
+            &[("csrf", &csrf), ("user", &rep_id), ("sees", "own")],
+        )
+        .await;
+        assert_eq!(st, StatusCode::SEE_OTHER);
+        assert_eq!(get(&rep, &other_row).await.0, StatusCode::NOT_FOUND);
+    }
+}

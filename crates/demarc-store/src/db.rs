@@ -41,6 +41,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0002_audit_append_only.sqlite.sql"),
         postgres: include_str!("../migrations/0002_audit_append_only.postgres.sql"),
     },
+    Migration {
+        version: 3,
+        name: "member sharing",
+        sqlite: include_str!("../migrations/0003_member_sharing.sql"),
+        postgres: include_str!("../migrations/0003_member_sharing.sql"),
+    },
 ];
 
 /// A key for PostgreSQL's advisory lock, held while migrating ("demarc" in ASCII).

@@ -26,6 +26,8 @@ pub struct Membership {
     pub role: String,
     /// The party a supplier representative speaks for.
     pub party_id: Option<String>,
+    /// The owner shows this member the whole model, not only its party's rows.
+    pub sees_all: bool,
 }
 
 /// A member as listed in a workspace.
@@ -36,6 +38,7 @@ pub struct Member {
     pub email: String,
     pub role: String,
     pub party_id: Option<String>,
+    pub sees_all: bool,
 }
 
 /// A link that lets whoever holds it join a workspace in a role, until it expires or is used.
@@ -280,7 +283,7 @@ impl Store {
     /// The workspaces a user belongs to, with the role in each.
     pub async fn memberships(&self, user_id: &str) -> Result<Vec<Membership>, StoreError> {
         let rows = sqlx::query(
-            "SELECT w.id, w.name, w.created_at, w.audit_seq, m.role, m.party_id FROM members m \
+            "SELECT w.id, w.name, w.created_at, w.audit_seq, m.role, m.party_id, m.sees_all FROM members m \
              JOIN workspaces w ON w.id = m.workspace_id WHERE m.user_id = $1 ORDER BY w.name, w.id",
         )
         .bind(user_id)
@@ -292,6 +295,7 @@ impl Store {
                     workspace: workspace(r)?,
                     role: r.try_get("role")?,
                     party_id: r.try_get("party_id")?,
+                    sees_all: r.try_get::<i64, _>("sees_all")? != 0,
                 })
             })
             .collect()
@@ -304,7 +308,7 @@ impl Store {
         user_id: &str,
     ) -> Result<Option<Membership>, StoreError> {
         let row = sqlx::query(
-            "SELECT w.id, w.name, w.created_at, w.audit_seq, m.role, m.party_id FROM members m \
+            "SELECT w.id, w.name, w.created_at, w.audit_seq, m.role, m.party_id, m.sees_all FROM members m \
              JOIN workspaces w ON w.id = m.workspace_id WHERE m.workspace_id = $1 AND m.user_id = $2",
         )
         .bind(workspace_id)
@@ -316,6 +320,7 @@ impl Store {
                 workspace: workspace(&r)?,
                 role: r.try_get("role")?,
                 party_id: r.try_get("party_id")?,
+                sees_all: r.try_get::<i64, _>("sees_all")? != 0,
             })
         })
         .transpose()
@@ -323,7 +328,7 @@ impl Store {
 
     pub async fn members(&self, workspace_id: &str) -> Result<Vec<Member>, StoreError> {
         let rows = sqlx::query(
-            "SELECT u.id, u.name, u.email, m.role, m.party_id FROM members m \
+            "SELECT u.id, u.name, u.email, m.role, m.party_id, m.sees_all FROM members m \
              JOIN users u ON u.id = m.user_id WHERE m.workspace_id = $1 ORDER BY u.name, u.email",
         )
         .bind(workspace_id)
@@ -337,9 +342,57 @@ impl Store {
                     email: r.try_get("email")?,
                     role: r.try_get("role")?,
                     party_id: r.try_get("party_id")?,
+                    sees_all: r.try_get::<i64, _>("sees_all")? != 0,
                 })
             })
             .collect()
+    }
+
+    /// Show a member the whole model (read-only for a representative), or only its party's
+    /// rows again.
+    pub async fn set_member_sharing(
+        &self,
+        workspace_id: &str,
+        user_id: &str,
+        sees_all: bool,
+        actor: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let result: Result<_, StoreError> = async {
+            let done = sqlx::query(
+                "UPDATE members SET sees_all = $1 WHERE workspace_id = $2 AND user_id = $3",
+            )
+            .bind(i64::from(sees_all))
+            .bind(workspace_id)
+            .bind(user_id)
+            .execute(&mut *tx.tx)
+            .await?;
+            if done.rows_affected() != 1 {
+                return Err(StoreError::NotFound(format!("member {user_id}")));
+            }
+            append(
+                &mut tx,
+                workspace_id,
+                NewAudit {
+                    actor: actor.to_owned(),
+                    action: "member.share".into(),
+                    target: format!("member:{user_id}"),
+                    before: None,
+                    after: Some(
+                        if sees_all {
+                            "sees the whole model"
+                        } else {
+                            "sees its party's rows"
+                        }
+                        .to_owned(),
+                    ),
+                },
+            )
+            .await?;
+            Ok(())
+        }
+        .await;
+        tx.finish(result).await
     }
 
     /// Add a user to a workspace, or change their role there.

@@ -36,7 +36,7 @@ fn db_migrate_is_idempotent_and_status_reports_it() {
     let r = demarc_env(&["db", "migrate", "--database", db], &[]);
     r.expect(0);
     assert!(
-        r.stdout.contains("applied migrations [1, 2]"),
+        r.stdout.contains("applied migrations [1, 2, 3]"),
         "{}",
         r.stdout
     );
