@@ -81,6 +81,14 @@ impl IntoResponse for ApiError {
 
 type ApiResult = Result<Response, ApiError>;
 
+/// A JSON request body, or why it is not one (the field and what was expected).
+fn json_body<T>(
+    body: Result<Json<T>, axum::extract::rejection::JsonRejection>,
+) -> Result<T, Error> {
+    body.map(|Json(b)| b)
+        .map_err(|e| Error::BadRequest(format!("the request body: {}", e.body_text())))
+}
+
 async fn openapi() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
 }
@@ -203,8 +211,7 @@ async fn model_put(
 ) -> ApiResult {
     let who = api_access(&state, &headers, &ws, true).await?;
     who.require(Action::EditModel, true)?;
-    let Json(body) =
-        body.map_err(|e| Error::BadRequest(format!("the request body: {}", e.body_text())))?;
+    let body = json_body(body)?;
     let files = ModelFiles {
         files: body.files.into_iter().map(|f| (f.path, f.body)).collect(),
     };
@@ -324,8 +331,7 @@ async fn cell_put(
     body: Result<Json<CellBody>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult {
     let who = api_access(&state, &headers, &ws, true).await?;
-    let Json(body) =
-        body.map_err(|e| Error::BadRequest(format!("the request body: {}", e.body_text())))?;
+    let body = json_body(body)?;
     // Only roles that see every row may change one (a representative proposes instead).
     who.require(Action::EditRow, true)?;
     // The rows as they are: from the model cached at this revision, else read (not parsed:
@@ -437,8 +443,7 @@ async fn cell_comment(
     body: Result<Json<CommentBody>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult {
     let who = api_access(&state, &headers, &ws, true).await?;
-    let Json(body) =
-        body.map_err(|e| Error::BadRequest(format!("the request body: {}", e.body_text())))?;
+    let body = json_body(body)?;
     ui::discuss(
         &state,
         &who,
@@ -552,8 +557,7 @@ async fn freeze(
     body: Result<Json<FreezeBody>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult {
     let who = api_access(&state, &headers, &ws, true).await?;
-    let Json(body) =
-        body.map_err(|e| Error::BadRequest(format!("the request body: {}", e.body_text())))?;
+    let body = json_body(body)?;
     let number = ui::freeze(&state, &who, &body.label).await?;
     Ok(Json(json!({ "number": number })).into_response())
 }
@@ -579,8 +583,7 @@ async fn sign(
         .into());
     };
     let who = ui::access(&state, &person.session.user.id, &ws).await?;
-    let Json(body) =
-        body.map_err(|e| Error::BadRequest(format!("the request body: {}", e.body_text())))?;
+    let body = json_body(body)?;
     ui::sign(
         &state,
         &who,

@@ -94,6 +94,19 @@ fn workspace(r: &AnyRow) -> Result<Workspace, sqlx::Error> {
     })
 }
 
+/// A membership with its workspace; the caller adds the `WHERE`.
+const MEMBERSHIP: &str = "SELECT w.id, w.name, w.created_at, w.audit_seq, m.role, m.party_id, m.sees_all \
+     FROM members m JOIN workspaces w ON w.id = m.workspace_id";
+
+fn membership(r: &AnyRow) -> Result<Membership, sqlx::Error> {
+    Ok(Membership {
+        workspace: workspace(r)?,
+        role: r.try_get("role")?,
+        party_id: r.try_get("party_id")?,
+        sees_all: r.try_get::<i64, _>("sees_all")? != 0,
+    })
+}
+
 /// Mark an invitation used by `user_id` and add the membership it offers.
 async fn take_invitation(
     tx: &mut crate::db::WriteTx,
@@ -282,23 +295,13 @@ impl Store {
 
     /// The workspaces a user belongs to, with the role in each.
     pub async fn memberships(&self, user_id: &str) -> Result<Vec<Membership>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT w.id, w.name, w.created_at, w.audit_seq, m.role, m.party_id, m.sees_all FROM members m \
-             JOIN workspaces w ON w.id = m.workspace_id WHERE m.user_id = $1 ORDER BY w.name, w.id",
-        )
+        let rows = sqlx::query(&format!(
+            "{MEMBERSHIP} WHERE m.user_id = $1 ORDER BY w.name, w.id"
+        ))
         .bind(user_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Membership {
-                    workspace: workspace(r)?,
-                    role: r.try_get("role")?,
-                    party_id: r.try_get("party_id")?,
-                    sees_all: r.try_get::<i64, _>("sees_all")? != 0,
-                })
-            })
-            .collect()
+        Ok(rows.iter().map(membership).collect::<Result<_, _>>()?)
     }
 
     /// A user's membership of one workspace, if any.
@@ -307,23 +310,14 @@ impl Store {
         workspace_id: &str,
         user_id: &str,
     ) -> Result<Option<Membership>, StoreError> {
-        let row = sqlx::query(
-            "SELECT w.id, w.name, w.created_at, w.audit_seq, m.role, m.party_id, m.sees_all FROM members m \
-             JOIN workspaces w ON w.id = m.workspace_id WHERE m.workspace_id = $1 AND m.user_id = $2",
-        )
+        let row = sqlx::query(&format!(
+            "{MEMBERSHIP} WHERE m.workspace_id = $1 AND m.user_id = $2"
+        ))
         .bind(workspace_id)
         .bind(user_id)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| {
-            Ok(Membership {
-                workspace: workspace(&r)?,
-                role: r.try_get("role")?,
-                party_id: r.try_get("party_id")?,
-                sees_all: r.try_get::<i64, _>("sees_all")? != 0,
-            })
-        })
-        .transpose()
+        Ok(row.as_ref().map(membership).transpose()?)
     }
 
     pub async fn members(&self, workspace_id: &str) -> Result<Vec<Member>, StoreError> {
