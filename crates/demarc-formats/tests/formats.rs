@@ -1247,3 +1247,149 @@ fn catalogue_files_read_back_the_same() {
         assert_eq!(strip(&back), strip(&c), "{}", c.sources[0].id);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Parsing again after an edit
+// ---------------------------------------------------------------------------------------------
+
+/// One edit of a model's files: in file `file` (of those there are), line `line` (likewise),
+/// `what` happens.
+#[derive(Clone, Debug)]
+struct Edit {
+    file: usize,
+    line: usize,
+    what: EditKind,
+}
+
+#[derive(Clone, Debug)]
+enum EditKind {
+    /// Delete the line.
+    Delete,
+    /// Put this text in its place.
+    Replace(String),
+    /// Insert this line before it.
+    Insert(String),
+}
+
+fn any_edit() -> impl Strategy<Value = Edit> {
+    // Lines that fit an allocation file, and some that break it.
+    let text = prop::sample::select(vec![
+        "    status: customer",
+        "    status: supplier",
+        "    status: shared",
+        "    status: bogus",
+        "  backup-data:",
+        "  made-up-responsibility:",
+        "    note: changed by a test",
+        "    note: \"quoted: text\"",
+        "    review_by: 2020-01-01",
+        "      - owner: nobody-known",
+        "    expected: true",
+        "  [flow]",
+        "\t",
+        "# a comment",
+        "",
+    ])
+    .prop_map(str::to_owned);
+    let what = prop_oneof![
+        Just(EditKind::Delete),
+        text.clone().prop_map(EditKind::Replace),
+        text.prop_map(EditKind::Insert),
+    ];
+    (0usize..64, 0usize..400, what).prop_map(|(file, line, what)| Edit { file, line, what })
+}
+
+fn apply(files: &[(String, String)], e: &Edit) -> Vec<(String, String)> {
+    let mut out = files.to_vec();
+    let (_, text) = &mut out[e.file % files.len()];
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let at = e.line % (lines.len() + 1);
+    match &e.what {
+        EditKind::Delete if at < lines.len() => {
+            lines.remove(at);
+        }
+        EditKind::Delete => {}
+        EditKind::Replace(t) if at < lines.len() => lines[at].clone_from(t),
+        EditKind::Replace(t) | EditKind::Insert(t) => lines.insert(at, t.clone()),
+    }
+    *text = lines.join("\n") + "\n";
+    out
+}
+
+/// What a parse gave, as text to compare: the model (locations included) or the errors.
+fn outcome(r: &Result<Model, Vec<yaml::LoadError>>) -> String {
+    match r {
+        Ok(m) => format!("{m:#?}"),
+        Err(e) => e.iter().map(|e| format!("{e}\n")).collect(),
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// After any run of edits, mostly to allocation files, reading the model again from the
+    /// last model that read gives what reading it from scratch gives, model or errors.
+    #[test]
+    fn reparse_is_parse(edits in prop::collection::vec((any_edit(), 0u8..8), 1..6)) {
+        let start = yaml::read_dir(&repo().join("examples/riverside")).unwrap();
+        let allocation_files: Vec<usize> = start.files.iter().enumerate()
+            .filter(|(_, (n, _))| n.starts_with("allocations/")).map(|(i, _)| i).collect();
+        let mut last = (start.clone(), yaml::parse(&start).unwrap());
+        let mut files = start.files.clone();
+        for (edit, pick) in edits {
+            // Seven edits in eight go to an allocation file, the others anywhere.
+            let edit = if pick == 0 { edit } else {
+                Edit { file: allocation_files[edit.file % allocation_files.len()], ..edit }
+            };
+            files = apply(&files, &edit);
+            let now = ModelFiles { files: files.clone() };
+            let again = yaml::reparse(&last.1, &last.0, &now);
+            let fresh = yaml::parse(&now);
+            prop_assert_eq!(outcome(&again), outcome(&fresh), "after {:?}", edit);
+            if let Ok(m) = again {
+                last = (now, m);
+            }
+        }
+    }
+}
+
+#[test]
+fn reparse_reads_only_what_changed_and_starts_again_when_the_files_differ() {
+    let start = yaml::read_dir(&repo().join("examples/riverside")).unwrap();
+    let model = yaml::parse(&start).unwrap();
+    // A changed row reads as the change.
+    let mut files = start.files.clone();
+    let (_, text) = files
+        .iter_mut()
+        .find(|(n, _)| n == "allocations/it-support.yaml")
+        .unwrap();
+    *text = text.replacen(
+        "  identify-new-vulnerabilities:\n    status: supplier\n",
+        "  identify-new-vulnerabilities:\n    status: customer\n",
+        1,
+    );
+    let again = yaml::reparse(&model, &start, &ModelFiles { files }).unwrap();
+    let group = again
+        .allocations
+        .iter()
+        .find(|g| g.service.id == "it-support")
+        .unwrap();
+    let cell = group
+        .cells
+        .iter()
+        .find(|a| a.responsibility.id == "identify-new-vulnerabilities")
+        .unwrap();
+    assert_eq!(cell.status, Status::Customer);
+    // A file more (or fewer) is a different model: read from scratch, errors and all.
+    let mut files = start.files.clone();
+    files.push((
+        "allocations/extra.yaml".into(),
+        "service: nowhere\nresponsibilities:\n  x: not-a-status\n".into(),
+    ));
+    let errors = yaml::reparse(&model, &start, &ModelFiles { files }).unwrap_err();
+    assert!(errors[0].file == "allocations/extra.yaml", "{errors:?}");
+    // So is a previous model that was not read from the previous files.
+    let wrong = Model::default();
+    let same = yaml::reparse(&wrong, &start, &start).unwrap();
+    assert_eq!(format!("{same:?}"), format!("{model:?}"));
+}

@@ -12,6 +12,8 @@ use sha2::{Digest, Sha256};
 #[derive(Debug)]
 pub struct Loaded {
     pub rows: ModelRows,
+    /// The files the rows make, as the model was read from them.
+    pub files: ModelFiles,
     pub model: Model,
     pub findings: Vec<Finding>,
 }
@@ -63,17 +65,27 @@ pub fn files(rows: &ModelRows) -> Vec<(String, String)> {
     out
 }
 
-/// Read and check the model held in `rows`.
-pub fn load(rows: ModelRows, today: Date) -> Result<Loaded, Vec<LoadError>> {
-    let model = yaml::parse(&ModelFiles {
+/// Read and check the model held in `rows`. Given the model as it was read at an earlier
+/// revision, only the files that changed since are read again.
+pub fn load(
+    rows: ModelRows,
+    today: Date,
+    previous: Option<&Loaded>,
+) -> Result<Loaded, Vec<LoadError>> {
+    let files = ModelFiles {
         files: files(&rows),
-    })?;
+    };
+    let model = match previous {
+        Some(p) => yaml::reparse(&p.model, &p.files, &files)?,
+        None => yaml::parse(&files)?,
+    };
     let findings = {
         let view = View::new(&model);
         check(&view, today)
     };
     Ok(Loaded {
         rows,
+        files,
         model,
         findings,
     })
@@ -133,20 +145,21 @@ pub fn files_from_json(json: &str) -> Vec<(String, String)> {
     serde_json::from_str(json).unwrap_or_default()
 }
 
-/// The model with one cell replaced, parsed (not checked), without saving: it must still read.
+/// The model with one row's allocation replaced (or removed, given no text), parsed (not
+/// checked), without saving: it must still read, and the text must be that one allocation.
 pub fn with_cell(
-    rows: &ModelRows,
+    loaded: &Loaded,
     service: &str,
     responsibility: &str,
     body: Option<&str>,
-) -> Result<Model, Vec<LoadError>> {
-    let mut rows = rows.clone();
+) -> Result<Model, String> {
+    let mut rows = loaded.rows.clone();
     let at = rows
         .cells
         .iter()
         .position(|c| c.service_id == service && c.responsibility_id == responsibility);
     match (at, body) {
-        (Some(i), Some(b)) => rows.cells[i].body = b.to_owned(),
+        (Some(i), Some(b)) => b.clone_into(&mut rows.cells[i].body),
         (Some(i), None) => {
             rows.cells.remove(i);
         }
@@ -176,9 +189,38 @@ pub fn with_cell(
         }
         (None, None) => {}
     }
-    yaml::parse(&ModelFiles {
+    let files = ModelFiles {
         files: files(&rows),
-    })
+    };
+    let model = yaml::reparse(&loaded.model, &loaded.files, &files).map_err(|errors| {
+        errors
+            .iter()
+            .map(|e| e.message.clone())
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
+    // Each row holds one allocation: the text may not add others.
+    let rows_of_service = rows
+        .cells
+        .iter()
+        .filter(|c| c.service_id == service)
+        .count();
+    let read = model
+        .allocations
+        .iter()
+        .filter(|g| g.service.id == service)
+        .flat_map(|g| &g.cells)
+        .collect::<Vec<_>>();
+    let this_one = read
+        .iter()
+        .filter(|a| a.responsibility.id == responsibility)
+        .count();
+    if read.len() != rows_of_service || this_one != usize::from(body.is_some()) {
+        return Err(format!(
+            "the text must be the allocation of {responsibility} and nothing else"
+        ));
+    }
+    Ok(model)
 }
 
 /// Models read and checked, kept by workspace for as long as the workspace's revision (the
@@ -209,6 +251,13 @@ impl ModelCache {
             Some((r, d, l)) if *r == revision && *d == today => Some(l.clone()),
             _ => None,
         }
+    }
+
+    /// The model last read for a workspace, at whatever revision: what a newer one is read
+    /// from.
+    pub fn latest(&self, workspace: &str) -> Option<std::sync::Arc<Loaded>> {
+        let entries = self.entries.lock().ok()?;
+        entries.get(workspace).map(|(_, _, l)| l.clone())
     }
 
     pub fn put(&self, workspace: &str, revision: i64, today: Date, loaded: std::sync::Arc<Loaded>) {

@@ -383,7 +383,7 @@ pub fn parse(files: &ModelFiles) -> Result<Model, Vec<LoadError>> {
     let alloc_files: Vec<&(String, String)> = files
         .files
         .iter()
-        .filter(|(n, _)| n.starts_with(&format!("{ALLOCATIONS_DIR}/")))
+        .filter(|(n, _)| is_allocations_file(n))
         .collect();
     let first = model.files.len() as u32;
     model
@@ -410,29 +410,104 @@ pub fn parse(files: &ModelFiles) -> Result<Model, Vec<LoadError>> {
     }
 }
 
+/// Parse `files` again after a change, reusing `previous`, the model parsed from
+/// `previous_files`, for what did not change. When only the text of allocation files changed
+/// (the same files, in the same order, every other file the same), only those are read again;
+/// otherwise the whole model is. Either way the result is what [`parse`] gives for `files`,
+/// locations and errors included: a model edited one row at a time (the workshop server) pays
+/// for the row, not the model.
+pub fn reparse(
+    previous: &Model,
+    previous_files: &ModelFiles,
+    files: &ModelFiles,
+) -> Result<Model, Vec<LoadError>> {
+    let same_shape = previous_files.files.len() == files.files.len()
+        && previous_files
+            .files
+            .iter()
+            .zip(&files.files)
+            .all(|((pn, pt), (n, t))| pn == n && (is_allocations_file(n) || pt == t));
+    let alloc_files: Vec<&(String, String)> = files
+        .files
+        .iter()
+        .filter(|(n, _)| is_allocations_file(n))
+        .collect();
+    // The previous model holds one group per allocation file, in file order, and names those
+    // files last (and no catalogue among them): anything else and it was not parsed from
+    // `previous_files` by `parse`, so start again.
+    let first = previous.files.len().checked_sub(alloc_files.len());
+    let consistent = first.is_some_and(|first| {
+        previous.allocations.len() == alloc_files.len()
+            && !previous.files[..first]
+                .iter()
+                .any(|n| is_allocations_file(n))
+            && previous.files[first..]
+                .iter()
+                .zip(&alloc_files)
+                .all(|(a, (n, _))| a == n)
+    });
+    let (true, true, Some(first)) = (same_shape, consistent, first) else {
+        return parse(files);
+    };
+    let mut model = previous.clone();
+    let mut errors = Vec::new();
+    let previous_alloc = previous_files
+        .files
+        .iter()
+        .filter(|(n, _)| is_allocations_file(n));
+    for (i, (file, old)) in alloc_files.iter().zip(previous_alloc).enumerate() {
+        if file.1 == old.1 {
+            continue;
+        }
+        match parse_allocations_file(&file.0, &file.1, (first + i) as u32) {
+            Ok((group, errs)) => {
+                model.allocations[i] = group;
+                errors.extend(errs);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(model)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Whether a model file is one of its allocation files.
+fn is_allocations_file(name: &str) -> bool {
+    name.strip_prefix(ALLOCATIONS_DIR)
+        .is_some_and(|rest| rest.starts_with('/'))
+}
+
 type Parsed = Result<(ServiceAllocations, Vec<LoadError>), LoadError>;
+
+/// One allocation file, the `file`th file of the model.
+fn parse_allocations_file(name: &str, text: &str, file: u32) -> Parsed {
+    if let Some(group) = fast::allocations(text, file) {
+        return Ok((group, Vec::new()));
+    }
+    let af: raw::AllocationsFile = from_yaml(name, text)?;
+    let mut conv = Convert {
+        file,
+        errors: Vec::new(),
+    };
+    let group = ServiceAllocations {
+        service: conv.r(&af.service),
+        cells: af
+            .responsibilities
+            .0
+            .into_iter()
+            .map(|(k, v)| conv.allocation(&k, v, false, name))
+            .collect(),
+    };
+    Ok((group, conv.errors))
+}
 
 /// Allocation files are most of a large model: parse them on every core.
 fn parse_in_parallel(files: &[&(String, String)], first: u32) -> Vec<Parsed> {
     let parse_one = |i: usize, (name, text): &(String, String)| -> Parsed {
-        if let Some(group) = fast::allocations(text, first + i as u32) {
-            return Ok((group, Vec::new()));
-        }
-        let af: raw::AllocationsFile = from_yaml(name, text)?;
-        let mut conv = Convert {
-            file: first + i as u32,
-            errors: Vec::new(),
-        };
-        let group = ServiceAllocations {
-            service: conv.r(&af.service),
-            cells: af
-                .responsibilities
-                .0
-                .into_iter()
-                .map(|(k, v)| conv.allocation(&k, v, false, name))
-                .collect(),
-        };
-        Ok((group, conv.errors))
+        parse_allocations_file(name, text, first + i as u32)
     };
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
