@@ -9,9 +9,9 @@
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::MethodRouter;
 use demarc_formats::yaml::ModelFiles;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -19,34 +19,45 @@ use serde_json::{Value, json};
 use crate::auth;
 use crate::authz::{Action, Role};
 use crate::ui::{self, Access};
-use crate::{AppState, Error, workshop};
+use crate::{AppState, Error, actions, workshop};
 
 /// The OpenAPI document of this API.
 pub const OPENAPI: &str = include_str!("../openapi.json");
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/openapi.json", get(openapi))
-        .route("/workspaces", get(workspaces))
-        .route("/workspaces/{ws}/model", get(model_get).put(model_put))
-        .route("/workspaces/{ws}/check", get(check))
-        .route(
-            "/workspaces/{ws}/cells/{service}/{resp}",
-            get(cell_get).put(cell_put),
-        )
-        .route(
-            "/workspaces/{ws}/cells/{service}/{resp}/comments",
-            axum::routing::post(cell_comment),
-        )
-        .route("/workspaces/{ws}/parties", get(parties))
-        .route("/workspaces/{ws}/parties/{party}/duties", get(duties))
-        .route("/workspaces/{ws}/signoffs", get(signoffs).post(freeze))
-        .route(
-            "/workspaces/{ws}/signoffs/{number}/signatures",
-            axum::routing::post(sign),
-        )
-        .route("/workspaces/{ws}/audit", get(audit))
-        .route("/workspaces/{ws}/export/{what}/{format}", get(export))
+/// The API's operations, each a method, a path (under `/api/v1`) and its handler: the router
+/// is built from this table, and the table is what the OpenAPI document is tested against, both
+/// ways.
+macro_rules! operations {
+    ($($path:literal => { $($method:ident: $handler:ident),+ $(,)? }),+ $(,)?) => {
+        /// Every operation, as (method, path).
+        pub const OPERATIONS: &[(&str, &str)] = &[$($((stringify!($method), $path)),+),+];
+
+        pub fn routes() -> Router<AppState> {
+            Router::new()$(.route($path, MethodRouter::new()$(.$method($handler))+))+
+        }
+    };
+}
+
+operations! {
+    "/openapi.json" => { get: openapi },
+    "/workspaces" => { get: workspaces, post: workspace_create },
+    "/workspaces/{ws}/model" => { get: model_get, put: model_put },
+    "/workspaces/{ws}/check" => { get: check },
+    "/workspaces/{ws}/cells/{service}/{responsibility}" => { get: cell_get, put: cell_put },
+    "/workspaces/{ws}/cells/{service}/{responsibility}/comments" => { post: cell_comment },
+    "/workspaces/{ws}/parties" => { get: parties, post: party_add },
+    "/workspaces/{ws}/parties/{party}/duties" => { get: duties },
+    "/workspaces/{ws}/services" => { post: service_add },
+    "/workspaces/{ws}/uploads" => { post: upload },
+    "/workspaces/{ws}/members" => { get: members },
+    "/workspaces/{ws}/members/{user}/sharing" => { put: sharing },
+    "/workspaces/{ws}/invitations" => { post: invite },
+    "/workspaces/{ws}/tokens" => { get: tokens, post: token_create },
+    "/workspaces/{ws}/tokens/{id}" => { delete: token_revoke },
+    "/workspaces/{ws}/signoffs" => { get: signoffs, post: freeze },
+    "/workspaces/{ws}/signoffs/{number}/signatures" => { post: sign },
+    "/workspaces/{ws}/audit" => { get: audit },
+    "/workspaces/{ws}/export/{what}/{format}" => { get: export },
 }
 
 /// An error as the API returns it.
@@ -68,6 +79,12 @@ impl From<demarc_store::StoreError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut body = json!({"error": {"code": self.0.code(), "message": self.0.to_string()}});
+        if let Error::Unreadable(errors) = &self.0 {
+            body["error"]["details"] = errors
+                .iter()
+                .map(|e| json!({"file": e.file, "line": e.line, "column": e.column, "message": e.message}))
+                .collect();
+        }
         if let Error::Conflict(c) = &self.0 {
             body["error"]["current"] =
                 json!({"version": c.current_version, "body": c.current_body});
@@ -215,20 +232,7 @@ async fn model_put(
     let files = ModelFiles {
         files: body.files.into_iter().map(|f| (f.path, f.body)).collect(),
     };
-    let (files, cells) = workshop::rows_from_files(files).map_err(|errors| {
-        let details: Vec<Value> = errors
-            .iter()
-            .map(|e| json!({"file": e.file, "line": e.line, "column": e.column, "message": e.message}))
-            .collect();
-        ApiError(
-            Error::BadRequest(format!("the model cannot be read ({} error(s)); nothing was changed", errors.len())),
-            Some(Value::Array(details)),
-        )
-    })?;
-    state
-        .store
-        .replace_model(&ws, &files, &cells, &who.user_id, "model.import")
-        .await?;
+    actions::replace_model(&state, &who, files, "model.import").await?;
     // Checked at the new revision.
     let now = state
         .store
@@ -334,12 +338,7 @@ async fn cell_put(
     let body = json_body(body)?;
     // Only roles that see every row may change one (a representative proposes instead).
     who.require(Action::EditRow, true)?;
-    // The rows as they are: from the model cached at this revision, else read (not parsed:
-    // the save parses the model with the new text once).
-    let rows = match state.models.get(&who.ws.id, who.ws.revision, state.today()) {
-        Some(l) => l.rows.clone(),
-        None => state.store.model_rows(&ws).await?,
-    };
+    let loaded = ui::loaded(&state, &who.ws).await?;
     let text = body.body.map(|b| {
         if b.ends_with('\n') {
             b
@@ -366,7 +365,7 @@ async fn cell_put(
     let version = ui::check_and_save(
         &state,
         &who,
-        &rows,
+        &loaded,
         &service,
         &resp,
         body.version,
@@ -594,4 +593,209 @@ async fn sign(
     )
     .await?;
     Ok(Json(json!({ "signed": true })).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct NewWorkspaceBody {
+    name: String,
+    /// "demo" for the demo model; else a starter model on the TWT catalogue.
+    #[serde(default)]
+    starter: Option<String>,
+}
+
+/// A new workspace, its owner the person calling (an API token belongs to one workspace, so
+/// it cannot make another).
+async fn workspace_create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<NewWorkspaceBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult {
+    let Caller::Person(p) = caller(&state, &headers, true).await? else {
+        return Err(Error::Forbidden(
+            "an API token belongs to one workspace and cannot make another; log in".into(),
+        )
+        .into());
+    };
+    let body = json_body(body)?;
+    let demo = body.starter.as_deref() == Some("demo");
+    let id = actions::create_workspace(&state, &p.session.user.id, &body.name, demo).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
+}
+
+async fn party_add(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(ws): Path<String>,
+    body: Result<Json<actions::NewParty>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult {
+    let who = api_access(&state, &headers, &ws, true).await?;
+    who.require(Action::EditModel, true)?;
+    let id = actions::add_party(&state, &who, json_body(body)?).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
+}
+
+async fn service_add(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(ws): Path<String>,
+    body: Result<Json<actions::NewService>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult {
+    let who = api_access(&state, &headers, &ws, true).await?;
+    who.require(Action::EditModel, true)?;
+    let id = actions::add_service(&state, &who, json_body(body)?).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct UploadBody {
+    /// One matrix CSV (`name` ending `.csv`), or a model's YAML files by name.
+    files: Vec<UploadFile>,
+}
+
+#[derive(Debug, Deserialize)]
+struct UploadFile {
+    name: String,
+    body: String,
+}
+
+/// What the upload form takes, as JSON: a matrix CSV, or a model's files by name.
+async fn upload(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(ws): Path<String>,
+    body: Result<Json<UploadBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult {
+    let who = api_access(&state, &headers, &ws, true).await?;
+    who.require(Action::EditModel, true)?;
+    let files = json_body(body)?
+        .files
+        .into_iter()
+        .map(|f| (f.name, f.body))
+        .collect();
+    let what = actions::upload(&state, &who, files).await?;
+    let now = state
+        .store
+        .workspace(&ws)
+        .await?
+        .ok_or_else(|| Error::NotFound("no such workspace".into()))?;
+    let mut response = check_response(&state, &now).await?;
+    response.headers_mut().insert(
+        "x-demarc-uploaded",
+        axum::http::HeaderValue::from_static(what.as_str()),
+    );
+    Ok(response)
+}
+
+async fn members(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(ws): Path<String>,
+) -> ApiResult {
+    let who = api_access(&state, &headers, &ws, false).await?;
+    who.require(Action::ManageMembers, true)?;
+    let members: Vec<Value> = state
+        .store
+        .members(&ws)
+        .await?
+        .into_iter()
+        .map(|m| json!({"user": m.user_id, "name": m.name, "email": m.email, "role": m.role, "party": m.party_id, "sees_all": m.sees_all}))
+        .collect();
+    Ok(Json(json!({ "members": members })).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct SharingBody {
+    /// Show the representative the whole model (read-only), or (false) its party's rows only.
+    sees_all: bool,
+}
+
+async fn sharing(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((ws, user)): Path<(String, String)>,
+    body: Result<Json<SharingBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult {
+    let who = api_access(&state, &headers, &ws, true).await?;
+    who.require(Action::ManageMembers, true)?;
+    let body = json_body(body)?;
+    actions::share(&state, &who, &user, body.sees_all).await?;
+    Ok(Json(json!({ "user": user, "sees_all": body.sees_all })).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct InviteBody {
+    role: String,
+    /// The party a supplier representative speaks for.
+    #[serde(default)]
+    party: Option<String>,
+}
+
+async fn invite(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(ws): Path<String>,
+    body: Result<Json<InviteBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult {
+    let who = api_access(&state, &headers, &ws, true).await?;
+    who.require(Action::ManageMembers, true)?;
+    let body = json_body(body)?;
+    let token = actions::invite(&state, &who, &body.role, body.party.as_deref()).await?;
+    let link = ui::invitation_link(&state, &headers, &token);
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "link": link, "expires_in_seconds": actions::INVITATION_SECS })),
+    )
+        .into_response())
+}
+
+async fn tokens(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(ws): Path<String>,
+) -> ApiResult {
+    let who = api_access(&state, &headers, &ws, false).await?;
+    who.require(Action::ManageTokens, true)?;
+    let tokens: Vec<Value> = state
+        .store
+        .api_tokens(&ws)
+        .await?
+        .into_iter()
+        .map(|t| json!({"id": t.id, "name": t.name, "role": t.role, "created_at": t.created_at, "revoked": t.revoked}))
+        .collect();
+    Ok(Json(json!({ "tokens": tokens })).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct NewTokenBody {
+    #[serde(default)]
+    name: String,
+    /// owner, editor, auditor or viewer.
+    role: String,
+}
+
+async fn token_create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(ws): Path<String>,
+    body: Result<Json<NewTokenBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult {
+    let who = api_access(&state, &headers, &ws, true).await?;
+    who.require(Action::ManageTokens, true)?;
+    let body = json_body(body)?;
+    let (id, secret) = actions::create_token(&state, &who, &body.name, &body.role).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "id": id, "token": secret })),
+    )
+        .into_response())
+}
+
+async fn token_revoke(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((ws, id)): Path<(String, String)>,
+) -> ApiResult {
+    let who = api_access(&state, &headers, &ws, true).await?;
+    actions::revoke_token(&state, &who, &id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -7,6 +7,7 @@
 //!   own parser and writer, so the server and model files agree.
 //! - State lives only in the database (sessions included): any node can serve any request.
 
+mod actions;
 pub mod api;
 pub mod auth;
 pub mod authz;
@@ -78,6 +79,9 @@ impl AppState {
 pub enum Error {
     #[error("{0}")]
     BadRequest(String),
+    /// Model files that do not read: nothing was changed.
+    #[error("the model cannot be read ({} error(s); nothing changed): {}", .0.len(), workshop::describe(.0))]
+    Unreadable(Vec<demarc_formats::yaml::LoadError>),
     #[error("log in to continue")]
     LoginRequired(String),
     #[error("{0}")]
@@ -99,7 +103,7 @@ pub enum Error {
 impl Error {
     pub fn status(&self) -> StatusCode {
         match self {
-            Error::BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::BadRequest(_) | Error::Unreadable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::LoginRequired(_) | Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
@@ -113,7 +117,7 @@ impl Error {
     /// A stable code for the API's error envelope.
     pub fn code(&self) -> &'static str {
         match self {
-            Error::BadRequest(_) => "invalid",
+            Error::BadRequest(_) | Error::Unreadable(_) => "invalid",
             Error::LoginRequired(_) | Error::Unauthorized(_) => "unauthorized",
             Error::Forbidden(_) => "forbidden",
             Error::NotFound(_) => "not-found",

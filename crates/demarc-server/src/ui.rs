@@ -16,7 +16,7 @@ use serde::Deserialize;
 use crate::auth::{self, LoggedIn};
 use crate::authz::{Action, Role, Scope, allowed};
 use crate::workshop::{self, Loaded};
-use crate::{AppState, Error};
+use crate::{AppState, Error, actions};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -124,6 +124,7 @@ struct ErrorPage<'a> {
 pub fn error_page(e: &Error) -> Response {
     let title = match e {
         Error::BadRequest(_) => "That cannot be done",
+        Error::Unreadable(_) => "The model would not read",
         Error::Unauthorized(_) | Error::LoginRequired(_) => "Log in to continue",
         Error::Forbidden(_) => "Not allowed",
         Error::NotFound(_) => "Not found",
@@ -273,7 +274,9 @@ pub async fn loaded(
         return Ok(l);
     }
     let rows = state.store.model_rows(&ws.id).await?;
-    let loaded = std::sync::Arc::new(workshop::load(rows, today).map_err(|errors| {
+    let previous = state.models.latest(&ws.id);
+    let loaded = workshop::load(rows, today, previous.as_deref());
+    let loaded = std::sync::Arc::new(loaded.map_err(|errors| {
         Error::BadRequest(format!(
             "the workspace's model cannot be read: {}",
             workshop::describe(&errors)
@@ -541,41 +544,8 @@ async fn create_workspace(
     Form(form): Form<NewWorkspaceForm>,
 ) -> Result<Response, Error> {
     logged.check_csrf(&form.csrf)?;
-    let user = &logged.session.user;
-    let id = match form.starter.as_deref() {
-        Some("demo") => {
-            let id = crate::demo::create_demo_workspace(&state.store, &user.id).await?;
-            if !form.name.trim().is_empty() {
-                state
-                    .store
-                    .rename_workspace(&id, form.name.trim(), &user.id)
-                    .await?;
-            }
-            id
-        }
-        _ => {
-            let ws = state
-                .store
-                .create_workspace(&form.name, &user.id, Role::Owner.as_str())
-                .await?;
-            let files = demarc_formats::init::starter(
-                "twt",
-                form.name.trim(),
-                demarc_core::ServiceModel::Saas,
-                state.today(),
-            )
-            .map_err(Error::Internal)?;
-            let (files, cells) =
-                workshop::rows_from_files(demarc_formats::yaml::ModelFiles { files }).map_err(
-                    |e| Error::Internal(format!("the starter model does not read: {e:?}")),
-                )?;
-            state
-                .store
-                .replace_model(&ws.id, &files, &cells, &user.id, "model.import")
-                .await?;
-            ws.id
-        }
-    };
+    let demo = form.starter.as_deref() == Some("demo");
+    let id = actions::create_workspace(&state, &logged.session.user.id, &form.name, demo).await?;
     Ok(Redirect::to(&format!("/w/{id}?notice=created")).into_response())
 }
 
@@ -915,7 +885,7 @@ pub struct CellForm {
     pub note: String,
 }
 
-fn opt(s: &str) -> Option<String> {
+pub(crate) fn opt(s: &str) -> Option<String> {
     let t = s.trim();
     (!t.is_empty()).then(|| t.to_owned())
 }
@@ -1370,7 +1340,7 @@ async fn save_cell(
     check_and_save(
         state,
         who,
-        &loaded.rows,
+        loaded,
         service,
         resp,
         expected,
@@ -1387,22 +1357,15 @@ async fn save_cell(
 pub async fn check_and_save(
     state: &AppState,
     who: &Access,
-    rows: &demarc_store::ModelRows,
+    loaded: &Loaded,
     service: &str,
     resp: &str,
     expected: Option<i64>,
     body: Option<&str>,
     action: &str,
 ) -> Result<Option<i64>, Error> {
-    let model = workshop::with_cell(rows, service, resp, body).map_err(|errors| {
-        Error::BadRequest(format!(
-            "this would make the model unreadable: {}",
-            errors
-                .iter()
-                .map(|e| e.message.clone())
-                .collect::<Vec<_>>()
-                .join("; ")
-        ))
+    let model = workshop::with_cell(loaded, service, resp, body).map_err(|problem| {
+        Error::BadRequest(format!("this would make the model unreadable: {problem}"))
     })?;
     if !model.services.iter().any(|s| s.id == service)
         || !model
@@ -1527,7 +1490,7 @@ pub async fn discuss(
             check_and_save(
                 state,
                 who,
-                &loaded.rows,
+                &loaded,
                 &service,
                 &resp,
                 expected,
@@ -1554,7 +1517,7 @@ pub async fn discuss(
                     check_and_save(
                         state,
                         who,
-                        &loaded.rows,
+                        &loaded,
                         &service,
                         &resp,
                         expected,
@@ -1790,9 +1753,6 @@ pub struct InviteForm {
     party: String,
 }
 
-/// How long an invitation link works.
-pub const INVITATION_SECS: i64 = 7 * 86_400;
-
 async fn invite(
     logged: LoggedIn,
     State(state): State<AppState>,
@@ -1802,32 +1762,13 @@ async fn invite(
 ) -> Result<Response, Error> {
     logged.check_csrf(&form.csrf)?;
     let who = access(&state, &logged.session.user.id, &ws).await?;
-    who.require(Action::ManageMembers, true)?;
-    let role = Role::parse(&form.role)
-        .ok_or_else(|| Error::BadRequest(format!("role: {:?} is not a role", form.role)))?;
-    let party = opt(&form.party);
-    if role == Role::Supplier {
-        let loaded = loaded(&state, &who.ws).await?;
-        match &party {
-            Some(p) if loaded.model.parties.iter().any(|x| &x.id == p) => {}
-            _ => {
-                return Err(Error::BadRequest(
-                    "a supplier representative speaks for one supplier: choose the party".into(),
-                ));
-            }
-        }
-    }
-    let party = if role == Role::Supplier { party } else { None };
-    let token = state
-        .store
-        .create_invitation(
-            &ws,
-            role.as_str(),
-            party.as_deref(),
-            &who.user_id,
-            INVITATION_SECS,
-        )
-        .await?;
+    let token = actions::invite(&state, &who, &form.role, Some(&form.party)).await?;
+    let link = invitation_link(&state, &headers, &token);
+    render_members(&state, &logged, &who, &NoticeQuery::default(), Some(link)).await
+}
+
+/// The link that takes an invited person to the invitation.
+pub fn invitation_link(state: &AppState, headers: &HeaderMap, token: &str) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -1837,8 +1778,7 @@ async fn invite(
     } else {
         "http"
     };
-    let link = format!("{scheme}://{host}/invite/{token}");
-    render_members(&state, &logged, &who, &NoticeQuery::default(), Some(link)).await
+    format!("{scheme}://{host}/invite/{token}")
 }
 
 #[derive(Template)]
@@ -2469,131 +2409,39 @@ pub struct ModelForm {
     built_on: String,
 }
 
-/// Save one rewritten model file, if the model still reads with it.
-async fn save_model_file(
-    state: &AppState,
-    who: &Access,
-    loaded: &Loaded,
-    path: &str,
-    text: String,
-    action: &str,
-) -> Result<(), Error> {
-    let mut rows = loaded.rows.clone();
-    let expected = rows.file(path).map(|f| f.version);
-    match rows.files.iter_mut().find(|f| f.path == path) {
-        Some(f) => f.body = text.clone(),
-        None => rows.files.push(demarc_store::FileRow {
-            path: path.to_owned(),
-            body: text.clone(),
-            version: 0,
-        }),
-    }
-    workshop::load(rows, state.today()).map_err(|errors| {
-        Error::BadRequest(format!(
-            "this would make the model unreadable: {}",
-            workshop::describe(&errors)
-        ))
-    })?;
-    state
-        .store
-        .save_file(&who.ws.id, path, expected, &text, &who.user_id, action)
-        .await?;
-    Ok(())
-}
-
 async fn parties_action(
     logged: LoggedIn,
     State(state): State<AppState>,
     Path(ws): Path<String>,
     Form(form): Form<ModelForm>,
 ) -> Result<Response, Error> {
-    use demarc_formats::yaml::{self, write};
     logged.check_csrf(&form.csrf)?;
     let who = access(&state, &logged.session.user.id, &ws).await?;
-    who.require(Action::EditModel, true)?;
-    let loaded = loaded(&state, &who.ws).await?;
-    let name = form.name.trim();
-    if name.is_empty() {
-        return Err(Error::BadRequest("give it a name".into()));
-    }
-    let id = match opt(&form.id) {
-        Some(id) => id,
-        None => demarc_formats::init::slug_or(name, "item"),
-    };
-    if !yaml::valid_id(&id) {
-        return Err(Error::BadRequest(format!(
-            "id: {id:?} cannot be used; use lower-case letters, digits and dashes"
-        )));
-    }
-    let mut model = loaded.model.clone();
-    let (path, text, notice) = match form.action.as_str() {
+    let notice = match form.action.as_str() {
         "add-party" => {
-            if model.parties.iter().any(|p| p.id == id) {
-                return Err(Error::BadRequest(format!("there is already a party {id}")));
-            }
-            let people = opt(&form.contact)
-                .map(|n| {
-                    vec![demarc_core::Person {
-                        name: n,
-                        email: opt(&form.email),
-                        signatory: true,
-                        ..demarc_core::Person::default()
-                    }]
-                })
-                .unwrap_or_default();
-            model.parties.push(demarc_core::Party {
-                id: id.clone(),
-                name: name.to_owned(),
+            let party = actions::NewParty {
+                id: opt(&form.id),
+                name: form.name,
                 kind: opt(&form.kind),
-                people,
-                ..demarc_core::Party::default()
-            });
-            (
-                yaml::PARTIES_FILE,
-                write::parties_file(&model.parties),
-                "party-added",
-            )
+                contact: opt(&form.contact),
+                email: opt(&form.email),
+            };
+            actions::add_party(&state, &who, party).await?;
+            "party-added"
         }
         "add-service" => {
-            if model.services.iter().any(|s| s.id == id) {
-                return Err(Error::BadRequest(format!(
-                    "there is already a service {id}"
-                )));
-            }
-            let provider = opt(&form.provider)
-                .ok_or_else(|| Error::BadRequest("choose who provides the service".into()))?;
-            if !model.parties.iter().any(|p| p.id == provider) {
-                return Err(Error::BadRequest(format!("there is no party {provider}")));
-            }
-            let service_model =
-                match opt(&form.model) {
-                    Some(m) => Some(demarc_core::ServiceModel::parse(&m).ok_or_else(|| {
-                        Error::BadRequest(format!("{m:?} is not a kind of service"))
-                    })?),
-                    None => None,
-                };
-            model.services.push(demarc_core::Service {
-                id: id.clone(),
-                name: name.to_owned(),
-                provider: Ref::new(provider),
-                model: service_model,
-                built_on: opt(&form.built_on).map(Ref::new).into_iter().collect(),
-                ..demarc_core::Service::default()
-            });
-            (
-                yaml::SERVICES_FILE,
-                write::services_file(&model.services),
-                "service-added",
-            )
+            let service = actions::NewService {
+                id: opt(&form.id),
+                name: form.name,
+                provider: form.provider,
+                model: opt(&form.model),
+                built_on: opt(&form.built_on),
+            };
+            actions::add_service(&state, &who, service).await?;
+            "service-added"
         }
         other => return Err(Error::BadRequest(format!("unknown action {other:?}"))),
     };
-    let action = if notice == "party-added" {
-        "party.add"
-    } else {
-        "service.add"
-    };
-    save_model_file(&state, &who, &loaded, path, text, action).await?;
     Ok(Redirect::to(&format!("/w/{ws}/parties?notice={notice}")).into_response())
 }
 
@@ -2635,95 +2483,7 @@ async fn upload(
     }
     logged.check_csrf(&csrf)?;
     let who = access(&state, &logged.session.user.id, &ws).await?;
-    who.require(Action::EditModel, true)?;
-    if files.is_empty() {
-        return Err(Error::BadRequest("choose a file to upload".into()));
-    }
-    let loaded = loaded(&state, &who.ws).await?;
-    let is_csv = files.len() == 1 && files[0].0.to_lowercase().ends_with(".csv");
-    if is_csv {
-        let (name, text) = &files[0];
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let groups = demarc_formats::matrix_csv::read(&loaded.model, text).map_err(|errors| {
-            Error::BadRequest(format!(
-                "{name} was not imported ({} error(s); nothing changed): {}",
-                errors.len(),
-                errors
-                    .iter()
-                    .map(|e| format!("{name}:{e}"))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ))
-        })?;
-        let plain: Vec<demarc_store::NewFile> = loaded
-            .rows
-            .files
-            .iter()
-            .map(|f| demarc_store::NewFile {
-                path: f.path.clone(),
-                body: f.body.clone(),
-            })
-            .collect();
-        let cells: Vec<demarc_store::NewCell> = groups
-            .iter()
-            .flat_map(|g| {
-                g.cells.iter().map(|a| demarc_store::NewCell {
-                    service_id: g.service.id.clone(),
-                    responsibility_id: a.responsibility.id.clone(),
-                    body: workshop::cell_text(a),
-                })
-            })
-            .collect();
-        // The result must read before anything is stored.
-        let mut model_files = workshop::files(&loaded.rows);
-        model_files.retain(|(p, _)| !p.starts_with("allocations/"));
-        for g in &groups {
-            model_files.push((
-                demarc_formats::yaml::write::allocations_path(&g.service.id),
-                demarc_formats::yaml::write::allocations_file(&g.service.id, &g.cells),
-            ));
-        }
-        workshop::rows_from_files(demarc_formats::yaml::ModelFiles { files: model_files })
-            .map_err(|e| Error::BadRequest(format!("the result would not read: {e:?}")))?;
-        state
-            .store
-            .replace_model(&ws, &plain, &cells, &who.user_id, "model.upload-matrix")
-            .await?;
-    } else {
-        // A model's files: the three top-level files and catalogues by name, anything else an
-        // allocations file.
-        let files: Vec<(String, String)> = files
-            .into_iter()
-            .map(|(name, text)| {
-                let base = name.rsplit(['/', '\\']).next().unwrap_or(&name).to_owned();
-                let path = if [
-                    demarc_formats::yaml::MODEL_FILE,
-                    demarc_formats::yaml::PARTIES_FILE,
-                    demarc_formats::yaml::SERVICES_FILE,
-                ]
-                .contains(&base.as_str())
-                    || base.starts_with("catalogue")
-                {
-                    base
-                } else {
-                    format!("{}/{base}", demarc_formats::yaml::ALLOCATIONS_DIR)
-                };
-                (path, text)
-            })
-            .collect();
-        let (plain, cells) = workshop::rows_from_files(demarc_formats::yaml::ModelFiles { files })
-            .map_err(|errors| {
-                Error::BadRequest(format!(
-                    "the model was not imported ({} error(s); nothing changed): {}",
-                    errors.len(),
-                    workshop::describe(&errors)
-                ))
-            })?;
-        state
-            .store
-            .replace_model(&ws, &plain, &cells, &who.user_id, "model.upload")
-            .await?;
-    }
+    actions::upload(&state, &who, files).await?;
     Ok(Redirect::to(&format!("/w/{ws}?notice=uploaded")).into_response())
 }
 
@@ -2752,17 +2512,9 @@ async fn tokens_action(
 ) -> Result<Response, Error> {
     logged.check_csrf(&form.csrf)?;
     let who = access(&state, &logged.session.user.id, &ws).await?;
-    who.require(Action::ManageTokens, true)?;
     match form.action.as_str() {
         "create" => {
-            let role = Role::parse(&form.role)
-                .filter(|r| *r != Role::Supplier)
-                .ok_or_else(|| Error::BadRequest("choose the token's role".into()))?;
-            let name = opt(&form.name).unwrap_or_else(|| "API token".into());
-            let (_, secret) = state
-                .store
-                .create_api_token(&ws, &name, role.as_str(), &who.user_id)
-                .await?;
+            let (_, secret) = actions::create_token(&state, &who, &form.name, &form.role).await?;
             render_members_with(
                 &state,
                 &logged,
@@ -2774,10 +2526,7 @@ async fn tokens_action(
             .await
         }
         "revoke" => {
-            state
-                .store
-                .revoke_api_token(&ws, form.id.trim(), &who.user_id)
-                .await?;
+            actions::revoke_token(&state, &who, &form.id).await?;
             Ok(Redirect::to(&format!("/w/{ws}/members?notice=revoked")).into_response())
         }
         other => Err(Error::BadRequest(format!("unknown action {other:?}"))),
@@ -2889,10 +2638,6 @@ async fn share(
 ) -> Result<Response, Error> {
     logged.check_csrf(&form.csrf)?;
     let who = access(&state, &logged.session.user.id, &ws).await?;
-    who.require(Action::ManageMembers, true)?;
-    state
-        .store
-        .set_member_sharing(&ws, form.user.trim(), form.sees == "all", &who.user_id)
-        .await?;
+    actions::share(&state, &who, &form.user, form.sees == "all").await?;
     Ok(Redirect::to(&format!("/w/{ws}/members?notice=shared")).into_response())
 }

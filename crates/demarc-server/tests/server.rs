@@ -875,9 +875,42 @@ async fn the_openapi_document_matches_the_routes() {
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json")).unwrap();
     assert_eq!(served, committed);
     let doc: serde_json::Value = serde_json::from_str(&committed).unwrap();
+    // The document names every operation the router serves, and no other.
+    let documented: std::collections::BTreeSet<(String, String)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, ops)| {
+            ops.as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| (m.clone(), path.clone()))
+        })
+        .collect();
+    let routed: std::collections::BTreeSet<(String, String)> = demarc_server::api::OPERATIONS
+        .iter()
+        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
+    assert_eq!(
+        documented.difference(&routed).collect::<Vec<_>>(),
+        Vec::<&(String, String)>::new(),
+        "documented but not served"
+    );
+    assert_eq!(
+        routed.difference(&documented).collect::<Vec<_>>(),
+        Vec::<&(String, String)>::new(),
+        "served but not documented"
+    );
+    // And each is served where the document says: a request with a body that is not what it
+    // expects reaches the handler (an error from it, not "no such route").
+    let (spare, _) = s
+        .store
+        .create_api_token(&ws, "spare", "viewer", &users[0].user_id)
+        .await
+        .unwrap();
     let api = reqwest::Client::new();
     let mut operations = 0;
-    for (path, ops) in doc["paths"].as_object().unwrap() {
+    for (method, path) in &documented {
         let concrete = path
             .replace("{ws}", &ws)
             .replace("{service}", "office-365")
@@ -885,29 +918,30 @@ async fn the_openapi_document_matches_the_routes() {
             .replace("{what}", "matrix")
             .replace("{format}", "csv")
             .replace("{party}", "acme-it")
-            .replace("{number}", "1");
-        for method in ops.as_object().unwrap().keys() {
-            let url = format!("{}/api/v1{concrete}", s.base);
-            let req = match method.as_str() {
-                "get" => api.get(&url),
-                "put" => api.put(&url).json(&serde_json::json!({"not": "valid"})),
-                "post" => api.post(&url).json(&serde_json::json!({"not": "valid"})),
-                m => panic!("method {m} not tested"),
-            };
-            let st = req
-                .header("authorization", format!("Bearer {secret}"))
-                .send()
-                .await
-                .unwrap()
-                .status();
-            assert!(
-                st != StatusCode::NOT_FOUND && st != StatusCode::METHOD_NOT_ALLOWED,
-                "{method} {path}: {st}"
-            );
-            operations += 1;
-        }
+            .replace("{number}", "1")
+            .replace("{user}", &users[0].user_id)
+            .replace("{id}", &spare.id);
+        let url = format!("{}/api/v1{concrete}", s.base);
+        let req = match method.as_str() {
+            "get" => api.get(&url),
+            "delete" => api.delete(&url),
+            "put" => api.put(&url).json(&serde_json::json!({"not": "valid"})),
+            "post" => api.post(&url).json(&serde_json::json!({"not": "valid"})),
+            m => panic!("method {m} not tested"),
+        };
+        let st = req
+            .header("authorization", format!("Bearer {secret}"))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert!(
+            st != StatusCode::NOT_FOUND && st != StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path}: {st}"
+        );
+        operations += 1;
     }
-    assert_eq!(operations, 15);
+    assert_eq!(operations, 25);
 }
 
 /// Two server processes on one PostgreSQL database: a login on one is a login on the other,
@@ -1403,5 +1437,321 @@ async fn an_owner_can_share_the_whole_model_with_a_representative() {
         .await;
         assert_eq!(st, StatusCode::SEE_OTHER);
         assert_eq!(get(&rep, &other_row).await.0, StatusCode::NOT_FOUND);
+    }
+}
+
+/// What the pages do besides rows, through the API: a new workspace, parties and services,
+/// uploads (all or nothing), members and sharing, invitations, and tokens that can be
+/// revoked — each refused to a token whose role may not do it.
+#[tokio::test]
+async fn the_api_covers_what_the_pages_do() {
+    for url in database_urls("api-pages").await {
+        let s = start(&url).await;
+        let owner = setup_owner(&s).await;
+        let ws = demo_workspace(&s, &owner).await;
+        let users = s.store.members(&ws).await.unwrap();
+        let (_, owner_secret) = s
+            .store
+            .create_api_token(&ws, "admin", "owner", &users[0].user_id)
+            .await
+            .unwrap();
+        let (_, viewer_secret) = s
+            .store
+            .create_api_token(&ws, "read", "viewer", &users[0].user_id)
+            .await
+            .unwrap();
+        let api = reqwest::Client::new();
+        let base = format!("{}/api/v1/workspaces/{ws}", s.base);
+        let call =
+            |method: reqwest::Method, path: &str, secret: &str, body: Option<serde_json::Value>| {
+                let mut r = api
+                    .request(method, format!("{base}{path}"))
+                    .header("authorization", format!("Bearer {secret}"));
+                if let Some(b) = body {
+                    r = r.json(&b);
+                }
+                async move {
+                    let r = r.send().await.unwrap();
+                    let st = r.status();
+                    let text = r.text().await.unwrap();
+                    (
+                        st,
+                        serde_json::from_str::<serde_json::Value>(&text)
+                            .unwrap_or(serde_json::Value::Null),
+                    )
+                }
+            };
+        use reqwest::Method;
+        use serde_json::json;
+
+        // A new workspace is a person's act: a token belongs to one workspace.
+        let (st, _) = call(
+            Method::POST,
+            "/../../workspaces",
+            &owner_secret,
+            Some(json!({"name": "New"})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::FORBIDDEN);
+        let csrf = page_csrf(&owner, &format!("{}/", s.base)).await;
+        let r = owner
+            .post(format!("{}/api/v1/workspaces", s.base))
+            .header("x-csrf-token", &csrf)
+            .json(&json!({"name": "Hillside School"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let made: serde_json::Value = r.json().await.unwrap();
+        let made = made["id"].as_str().unwrap().to_owned();
+        assert!(s.store.workspace(&made).await.unwrap().unwrap().name == "Hillside School");
+        // Without the CSRF header a session cannot write.
+        let r = owner
+            .post(format!("{}/api/v1/workspaces", s.base))
+            .json(&json!({"name": "Sneaky"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+        // Parties and services.
+        let (st, _) = call(
+            Method::POST,
+            "/parties",
+            &viewer_secret,
+            Some(json!({"name": "Nope Ltd"})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::FORBIDDEN);
+        let (st, body) = call(Method::POST, "/parties", &owner_secret, Some(json!({"name": "Backup Co", "kind": "backup provider", "contact": "Sam", "email": "sam@backup.example"}))).await;
+        assert_eq!(st, StatusCode::CREATED, "{body}");
+        assert_eq!(body["id"], "backup-co");
+        let (st, body) = call(
+            Method::POST,
+            "/parties",
+            &owner_secret,
+            Some(json!({"name": "Backup Co"})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("already a party backup-co"),
+            "{body}"
+        );
+        let (st, body) = call(
+            Method::POST,
+            "/services",
+            &owner_secret,
+            Some(json!({"name": "Offsite backup", "provider": "nobody"})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("provider:"),
+            "{body}"
+        );
+        let (st, body) = call(Method::POST, "/services", &owner_secret, Some(json!({"name": "Offsite backup", "provider": "backup-co", "model": "saas", "built_on": "nimbus-hosting"}))).await;
+        assert_eq!(st, StatusCode::CREATED, "{body}");
+        let (_, listed) = call(Method::GET, "/parties", &viewer_secret, None).await;
+        let service = listed["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == "offsite-backup")
+            .unwrap()
+            .clone();
+        assert_eq!(service["provider"], "backup-co");
+        assert_eq!(service["built_on"], json!(["nimbus-hosting"]));
+
+        // Uploads: a matrix CSV, all or nothing.
+        let (_, csv) = {
+            let r = api
+                .get(format!("{base}/export/matrix/csv"))
+                .header("authorization", format!("Bearer {viewer_secret}"))
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.text().await.unwrap())
+        };
+        let before = s.store.audit_entries(&ws, None, 1000).await.unwrap().len();
+        let broken = csv.replacen("\n", "\nnot,a,row,of,this,sheet\n", 1);
+        let (st, body) = call(
+            Method::POST,
+            "/uploads",
+            &owner_secret,
+            Some(json!({"files": [{"name": "matrix.csv", "body": broken}]})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("matrix.csv:"),
+            "{body}"
+        );
+        assert_eq!(
+            s.store.audit_entries(&ws, None, 1000).await.unwrap().len(),
+            before,
+            "nothing changed"
+        );
+        let (st, body) = call(
+            Method::POST,
+            "/uploads",
+            &owner_secret,
+            Some(json!({"files": [{"name": "matrix.csv", "body": csv}]})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{body}");
+        assert!(body["findings"].is_array(), "{body}");
+        // A model's files that do not read: each error with its file, line and column.
+        let (st, body) = call(
+            Method::POST,
+            "/uploads",
+            &owner_secret,
+            Some(json!({"files": [{"name": "demarc.yaml", "body": "name: [unclosed\n"}]})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let details = body["error"]["details"].as_array().unwrap();
+        assert_eq!(details[0]["file"], "demarc.yaml", "{body}");
+        assert!(details[0]["line"].as_u64().is_some(), "{body}");
+
+        // Members, invitations and sharing: the owner's.
+        let (st, _) = call(Method::GET, "/members", &viewer_secret, None).await;
+        assert_eq!(st, StatusCode::FORBIDDEN);
+        let (st, body) = call(
+            Method::POST,
+            "/invitations",
+            &owner_secret,
+            Some(json!({"role": "supplier"})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("party:"),
+            "{body}"
+        );
+        let (st, body) = call(
+            Method::POST,
+            "/invitations",
+            &owner_secret,
+            Some(json!({"role": "supplier", "party": "acme-it"})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::CREATED, "{body}");
+        let link = body["link"].as_str().unwrap().to_owned();
+        assert!(link.contains("/invite/"), "{link}");
+        let rep = client();
+        let form = page_csrf(&rep, &link).await;
+        let (st, body, _) = post(
+            &rep,
+            &link,
+            &[
+                ("csrf", form.as_str()),
+                ("name", "Alex Acme"),
+                ("email", "alex@acme.example"),
+                ("password", "a long enough password"),
+            ],
+        )
+        .await;
+        assert_eq!(st, StatusCode::SEE_OTHER, "{body}");
+        let (st, body) = call(Method::GET, "/members", &owner_secret, None).await;
+        assert_eq!(st, StatusCode::OK);
+        let alex = body["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["email"] == "alex@acme.example")
+            .unwrap()
+            .clone();
+        assert_eq!(alex["role"], "supplier");
+        assert_eq!(alex["party"], "acme-it");
+        assert_eq!(alex["sees_all"], false);
+        let user = alex["user"].as_str().unwrap();
+        let (st, _) = call(
+            Method::PUT,
+            &format!("/members/{user}/sharing"),
+            &owner_secret,
+            Some(json!({"sees_all": true})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK);
+        let (_, body) = call(Method::GET, "/members", &owner_secret, None).await;
+        assert!(
+            body["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m["user"] == user && m["sees_all"] == true)
+        );
+
+        // Tokens: made (the secret shown once), listed without it, revoked, then refused.
+        let (st, _) = call(
+            Method::POST,
+            "/tokens",
+            &viewer_secret,
+            Some(json!({"role": "editor"})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::FORBIDDEN);
+        let (st, _) = call(
+            Method::POST,
+            "/tokens",
+            &owner_secret,
+            Some(json!({"role": "supplier"})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+        let (st, body) = call(
+            Method::POST,
+            "/tokens",
+            &owner_secret,
+            Some(json!({"name": "CI job", "role": "editor"})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::CREATED, "{body}");
+        let (id, secret) = (
+            body["id"].as_str().unwrap().to_owned(),
+            body["token"].as_str().unwrap().to_owned(),
+        );
+        let (st, listed) = call(Method::GET, "/tokens", &owner_secret, None).await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(
+            !listed.to_string().contains(&secret),
+            "a secret is never listed"
+        );
+        assert!(
+            listed["tokens"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t["id"] == id.as_str() && t["name"] == "CI job" && t["revoked"] == false)
+        );
+        let (st, _) = call(Method::GET, "/check", &secret, None).await;
+        assert_eq!(st, StatusCode::OK);
+        let (st, _) = call(
+            Method::DELETE,
+            &format!("/tokens/{id}"),
+            &owner_secret,
+            None,
+        )
+        .await;
+        assert_eq!(st, StatusCode::NO_CONTENT);
+        let (st, _) = call(Method::GET, "/check", &secret, None).await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED);
+
+        // Every change above is in the audit log, which still verifies.
+        let (checked, problems) = s.store.verify_audit(Some(&ws)).await.unwrap();
+        assert!(problems.is_empty() && checked > 0, "{problems:?}");
     }
 }
