@@ -400,28 +400,25 @@ async fn audit(
     .into_response())
 }
 
-#[derive(Debug, Deserialize)]
-struct ExportQuery {
-    #[serde(default)]
-    party: Option<String>,
-}
-
 async fn export(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path((ws, what, format)): Path<(String, String, String)>,
-    axum::extract::Query(q): axum::extract::Query<ExportQuery>,
+    axum::extract::Query(q): axum::extract::Query<ui::ExportQuery>,
 ) -> ApiResult {
     let who = api_access(&state, &headers, &ws, false).await?;
     let loaded = ui::loaded(&state, &who.ws).await?;
-    Ok(ui::export_response(
+    let file = crate::downloads::download(
         &state,
         &who,
-        &loaded,
+        loaded,
         &what,
         &format,
         q.party.as_deref(),
-    )?)
+        q.service.as_deref(),
+    )
+    .await?;
+    Ok(file.into_response())
 }
 
 #[derive(Debug, Deserialize)]

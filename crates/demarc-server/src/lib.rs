@@ -12,6 +12,7 @@ pub mod api;
 pub mod auth;
 pub mod authz;
 mod demo;
+mod downloads;
 mod ui;
 pub mod workshop;
 

@@ -9,7 +9,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use demarc_core::view::{PartyIx, RespIx, ServiceIx};
 use demarc_core::{Allocation, Contest, Date, Evidence, Ref, Status, Task, TaskKind, View};
-use demarc_formats::export::{self, ExportOptions, Format, What};
+use demarc_formats::export::What;
 use demarc_store::User;
 use serde::Deserialize;
 
@@ -2195,30 +2195,32 @@ async fn downloads_page(
     Path(ws): Path<String>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, Error> {
+    use crate::downloads::{DocumentFormat, OSCAL, services_of};
     let who = access(&state, &logged.session.user.id, &ws).await?;
     who.require(Action::View, true)?;
     let loaded = loaded(&state, &who.ws).await?;
+    let view = loaded.view();
+    let link = |what: &str, format: &str, party: Option<&str>, service: Option<&str>| {
+        let mut query: Vec<String> = Vec::new();
+        query.extend(party.map(|p| format!("party={}", url_encode(p))));
+        query.extend(service.map(|s| format!("service={}", url_encode(s))));
+        let q = if query.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", query.join("&"))
+        };
+        format!("/w/{ws}/export/{what}/{format}{q}")
+    };
     let formats = |what: What, party: Option<&str>| -> Vec<(String, &'static str)> {
-        Format::ALL
+        DocumentFormat::ALL
             .iter()
-            .map(|f| {
-                let q = party
-                    .map(|p| format!("?party={}", url_encode(p)))
-                    .unwrap_or_default();
-                (
-                    format!("/w/{ws}/export/{}/{}{q}", what.as_str(), f.as_str()),
-                    match f {
-                        Format::Markdown => "Markdown",
-                        Format::Html => "Web page (HTML)",
-                        Format::Csv => "Spreadsheet (CSV)",
-                        Format::Json => "Data (JSON)",
-                    },
-                )
-            })
+            .filter(|f| f.fits(what) && f.available())
+            .map(|f| (link(what.as_str(), f.as_str(), party, None), f.label()))
             .collect()
     };
     let mut documents = Vec::new();
-    if who.role != Role::Supplier {
+    let sees_all = who.role != Role::Supplier && who.may(Action::Export, true);
+    if sees_all {
         for what in [What::Matrix, What::PolicyAnnex, What::Summary] {
             documents.push(DocumentLinks {
                 title: capitalise(what.label()),
@@ -2226,15 +2228,38 @@ async fn downloads_page(
             });
         }
     }
-    for p in &loaded.model.parties {
-        if p.id == loaded.model.customer.id {
+    for (p, party) in view.parties().iter().enumerate() {
+        if party.id == loaded.model.customer.id {
             continue;
         }
-        let own = who.party.as_deref().is_none_or(|x| x == p.id);
+        let own = who.party.as_deref().is_none_or(|x| x == party.id);
         if who.may(Action::Export, own) && (who.role != Role::Supplier || own) {
             documents.push(DocumentLinks {
-                title: format!("Contract schedule for {}", p.name),
-                links: formats(What::Schedule, Some(&p.id)),
+                title: format!("Contract schedule for {}", party.name),
+                links: formats(What::Schedule, Some(&party.id)),
+            });
+        }
+        if sees_all {
+            for s in services_of(&view, p as demarc_core::view::PartyIx) {
+                let service = view.service(s);
+                documents.push(DocumentLinks {
+                    title: format!(
+                        "FedRAMP customer responsibility matrix workbook for {}",
+                        service.name
+                    ),
+                    links: vec![(
+                        link("crm", "xlsx", Some(&party.id), Some(&service.id)),
+                        DocumentFormat::Xlsx.label(),
+                    )],
+                });
+            }
+        }
+    }
+    if sees_all {
+        for (name, _, title) in OSCAL {
+            documents.push(DocumentLinks {
+                title: format!("OSCAL: {title}"),
+                links: vec![(link("oscal", name, None, None), "OSCAL JSON")],
             });
         }
     }
@@ -2250,7 +2275,9 @@ async fn downloads_page(
 #[derive(Debug, Deserialize)]
 pub struct ExportQuery {
     #[serde(default)]
-    party: Option<String>,
+    pub party: Option<String>,
+    #[serde(default)]
+    pub service: Option<String>,
 }
 
 async fn download(
@@ -2261,61 +2288,17 @@ async fn download(
 ) -> Result<Response, Error> {
     let who = access(&state, &logged.session.user.id, &ws).await?;
     let loaded = loaded(&state, &who.ws).await?;
-    export_response(&state, &who, &loaded, &what, &format, q.party.as_deref())
-}
-
-/// A document of the core, as a download; a representative gets only its own party's.
-pub fn export_response(
-    state: &AppState,
-    who: &Access,
-    loaded: &Loaded,
-    what: &str,
-    format: &str,
-    party: Option<&str>,
-) -> Result<Response, Error> {
-    let what = What::parse(what).ok_or_else(|| Error::NotFound(format!("no document {what:?}")))?;
-    let format =
-        Format::parse(format).ok_or_else(|| Error::NotFound(format!("no format {format:?}")))?;
-    let own = match (&who.role, &who.party) {
-        (Role::Supplier, Some(p)) => what == What::Schedule && party == Some(p.as_str()),
-        (Role::Supplier, None) => false,
-        _ => true,
-    };
-    who.require(Action::Export, own)?;
-    let view = loaded.view();
-    let text = export::export(
-        &view,
-        &loaded.findings,
-        &ExportOptions {
-            what,
-            format,
-            party,
-            service: None,
-            today: state.today(),
-        },
+    let file = crate::downloads::download(
+        &state,
+        &who,
+        loaded,
+        &what,
+        &format,
+        q.party.as_deref(),
+        q.service.as_deref(),
     )
-    .map_err(|e| Error::BadRequest(e.to_string()))?;
-    let content_type = match format {
-        Format::Markdown => "text/markdown; charset=utf-8",
-        Format::Html => "text/html; charset=utf-8",
-        Format::Csv => "text/csv; charset=utf-8",
-        Format::Json => "application/json",
-    };
-    let name = match party {
-        Some(p) => format!("{}-{}.{}", what.as_str(), p, format.extension()),
-        None => format!("{}.{}", what.as_str(), format.extension()),
-    };
-    Ok((
-        [
-            (header::CONTENT_TYPE, content_type.to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        text,
-    )
-        .into_response())
+    .await?;
+    Ok(file.into_response())
 }
 
 // ---------------------------------------------------------------------------------------------

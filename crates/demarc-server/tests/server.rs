@@ -1755,3 +1755,104 @@ async fn the_api_covers_what_the_pages_do() {
         assert!(problems.is_empty() && checked > 0, "{problems:?}");
     }
 }
+
+/// Every link on the downloads page gives its file, whole: PDF and Word documents, the Excel
+/// workbooks, OSCAL JSON, and the text formats. A representative sees and gets only its own
+/// contract schedule.
+#[tokio::test]
+async fn every_export_downloads() {
+    let url = database_urls("downloads").await.remove(0);
+    let s = start(&url).await;
+    let owner = setup_owner(&s).await;
+    let ws = demo_workspace(&s, &owner).await;
+    let (st, html) = get(&owner, &format!("{}/w/{ws}/downloads", s.base)).await;
+    assert_eq!(st, StatusCode::OK);
+    let links: Vec<String> = html
+        .split("href=\"")
+        .skip(1)
+        .filter_map(|h| h.split('"').next())
+        .filter(|h| h.contains("/export/"))
+        .map(|h| h.replace("&amp;", "&"))
+        .collect();
+    let kinds = |needle: &str| links.iter().filter(|l| l.contains(needle)).count();
+    assert!(kinds("/export/matrix/xlsx") == 1, "{links:?}");
+    assert!(kinds("/export/crm/xlsx?party=") >= 3, "{links:?}");
+    assert_eq!(kinds("/export/oscal/"), 4, "{links:?}");
+    assert!(kinds("/docx") >= 4, "{links:?}");
+    let pdf = cfg!(feature = "pdf") || kinds("/pdf") > 0;
+    for link in &links {
+        let r = owner.get(format!("{}{link}", s.base)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{link}");
+        let disposition = r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(disposition.starts_with("attachment; filename=\""), "{link}");
+        let body = r.bytes().await.unwrap();
+        let format = link.split('/').nth(5).unwrap().split('?').next().unwrap();
+        match format {
+            "pdf" => assert!(body.starts_with(b"%PDF-"), "{link}"),
+            "docx" | "xlsx" => assert!(body.starts_with(b"PK\x03\x04"), "{link}: a zip"),
+            "json" | "ssp" | "crm" | "component-definition" | "srm" => {
+                let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+                assert!(v.is_object(), "{link}");
+            }
+            _ => assert!(
+                !body.is_empty() && std::str::from_utf8(&body).is_ok(),
+                "{link}"
+            ),
+        }
+    }
+    eprintln!(
+        "{} downloads, PDF {}",
+        links.len(),
+        if pdf { "included" } else { "not built in" }
+    );
+    // An OSCAL SSP is a system security plan.
+    let r = owner
+        .get(format!("{}/w/{ws}/export/oscal/ssp", s.base))
+        .send()
+        .await
+        .unwrap();
+    let ssp: serde_json::Value = r.json().await.unwrap();
+    assert!(ssp["system-security-plan"]["uuid"].is_string());
+    // Unknown documents and formats say what there is.
+    let (st, html) = get(&owner, &format!("{}/w/{ws}/export/schedule/xlsx", s.base)).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    assert!(html.contains("pdf, docx"), "{html}");
+    let (st, html) = get(
+        &owner,
+        &format!("{}/w/{ws}/export/crm/xlsx?party=nobody", s.base),
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("there is no party"), "{html}");
+    // The representative: its schedule, in every format, and nothing else.
+    let rep = invite(&s, &owner, &ws, "supplier", "acme-it", "rep@acme.example").await;
+    let (_, html) = get(&rep, &format!("{}/w/{ws}/downloads", s.base)).await;
+    assert!(html.contains("schedule/docx?party=acme-it"), "{html}");
+    assert!(
+        !html.contains("/export/oscal/")
+            && !html.contains("/export/matrix/")
+            && !html.contains("party=ledgerly"),
+        "{html}"
+    );
+    let r = rep
+        .get(format!(
+            "{}/w/{ws}/export/schedule/docx?party=acme-it",
+            s.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    for other in [
+        "/export/oscal/ssp",
+        "/export/matrix/xlsx",
+        "/export/schedule/docx?party=ledgerly",
+        "/export/crm/xlsx?party=acme-it",
+    ] {
+        let (st, _) = get(&rep, &format!("{}/w/{ws}{other}", s.base)).await;
+        assert_eq!(st, StatusCode::FORBIDDEN, "{other}");
+    }
+}

@@ -235,7 +235,7 @@ pub fn workspace(args: WorkspaceArgs, today: Date) -> Result<Outcome> {
                 let rows = store.model_rows(&workspace).await?;
                 let files = workshop::files(&rows);
                 // Check it reads before writing anything.
-                workshop::load(rows, today).map_err(|errors| {
+                workshop::load(rows, today, None).map_err(|errors| {
                     anyhow!(
                         "the workspace's model does not read: {}",
                         workshop::describe(&errors)
