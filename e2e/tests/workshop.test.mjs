@@ -409,6 +409,14 @@ step("8. the representative downloads Acme IT's contract schedule", async () => 
   assert.equal(download.suggestedFilename(), 'schedule-acme-it.md');
   const text = readFileSync(await download.path(), 'utf8');
   assert.ok(text.includes('Acme IT Services'), `the schedule names the supplier: ${text.slice(0, 300)}`);
+  // The same schedule to attach to the contract: PDF and Word.
+  for (const [label, file, magic] of [['PDF', 'schedule-acme-it.pdf', '%PDF-'], ['Word (DOCX)', 'schedule-acme-it.docx', 'PK\x03\x04']]) {
+    const l = row.getByRole('link', { name: `Contract schedule for ${SUPPLIER}: ${label}`, exact: true });
+    const [d] = await Promise.all([R.waitForEvent('download'), l.click()]);
+    assert.equal(d.suggestedFilename(), file);
+    const bytes = readFileSync(await d.path());
+    assert.equal(bytes.subarray(0, magic.length).toString('latin1'), magic, `${file} is a ${label} file`);
+  }
 
   // Another supplier's schedule is not theirs to take.
   const href = await link.getAttribute('href');

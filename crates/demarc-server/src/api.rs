@@ -407,11 +407,9 @@ async fn export(
     axum::extract::Query(q): axum::extract::Query<ui::ExportQuery>,
 ) -> ApiResult {
     let who = api_access(&state, &headers, &ws, false).await?;
-    let loaded = ui::loaded(&state, &who.ws).await?;
     let file = crate::downloads::download(
         &state,
         &who,
-        loaded,
         &what,
         &format,
         q.party.as_deref(),

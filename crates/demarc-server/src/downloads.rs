@@ -3,8 +3,6 @@
 //! matrix as an Excel workbook; the FedRAMP CRM workbook of a provider's service; and the
 //! OSCAL documents. The same code as `demarc export`, so a download and the CLI's file agree.
 
-use std::sync::Arc;
-
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use demarc_core::View;
@@ -178,7 +176,6 @@ fn request(what: &str, format: &str) -> Result<Request, Error> {
 pub async fn download(
     state: &AppState,
     who: &Access,
-    loaded: Arc<Loaded>,
     what: &str,
     format: &str,
     party: Option<&str>,
@@ -195,6 +192,7 @@ pub async fn download(
         _ => true,
     };
     who.require(Action::Export, own)?;
+    let loaded = crate::ui::loaded(state, &who.ws).await?;
     let today = state.today();
     let (party, service) = (party.map(str::to_owned), service.map(str::to_owned));
     tokio::task::spawn_blocking(move || {

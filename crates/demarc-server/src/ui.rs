@@ -2287,11 +2287,9 @@ async fn download(
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, Error> {
     let who = access(&state, &logged.session.user.id, &ws).await?;
-    let loaded = loaded(&state, &who.ws).await?;
     let file = crate::downloads::download(
         &state,
         &who,
-        loaded,
         &what,
         &format,
         q.party.as_deref(),

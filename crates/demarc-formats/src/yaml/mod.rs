@@ -484,9 +484,14 @@ type Parsed = Result<(ServiceAllocations, Vec<LoadError>), LoadError>;
 
 /// One allocation file, the `file`th file of the model.
 fn parse_allocations_file(name: &str, text: &str, file: u32) -> Parsed {
-    if let Some(group) = fast::allocations(text, file) {
-        return Ok((group, Vec::new()));
+    match fast::allocations(text, file) {
+        Some(group) => Ok((group, Vec::new())),
+        None => parse_allocations_generally(name, text, file),
     }
+}
+
+/// One allocation file, by the general YAML reader (what the quick one leaves to it).
+fn parse_allocations_generally(name: &str, text: &str, file: u32) -> Parsed {
     let af: raw::AllocationsFile = from_yaml(name, text)?;
     let mut conv = Convert {
         file,
@@ -1359,21 +1364,10 @@ mod fast_tests {
     use demarc_core::{Status, TaskKind};
 
     fn slow(text: &str) -> Option<ServiceAllocations> {
-        let af: raw::AllocationsFile = from_yaml("t.yaml", text).ok()?;
-        let mut conv = Convert {
-            file: 7,
-            errors: Vec::new(),
-        };
-        let group = ServiceAllocations {
-            service: conv.r(&af.service),
-            cells: af
-                .responsibilities
-                .0
-                .into_iter()
-                .map(|(k, v)| conv.allocation(&k, v, false, "t.yaml"))
-                .collect(),
-        };
-        conv.errors.is_empty().then_some(group)
+        match parse_allocations_generally("t.yaml", text, 7) {
+            Ok((group, errors)) if errors.is_empty() => Some(group),
+            _ => None,
+        }
     }
 
     /// Both readers agree; returns whether the quick one took the file.
