@@ -422,4 +422,13 @@ step("8. the representative downloads Acme IT's contract schedule", async () => 
   const href = await link.getAttribute('href');
   const other = await repCtx.request.get(href.replace('party=acme-it', 'party=microsoft'), { maxRedirects: 0 });
   assert.ok(other.status() >= 400, `someone else's schedule answered ${other.status()}`);
+
+  // The owner is offered every export: documents, workbooks and OSCAL.
+  await nav(O, 'Downloads', 'downloads (owner)');
+  await screenshot(O, 'downloads-owner');
+  const all = await O.locator('main tbody tr td:first-child').allInnerTexts();
+  for (const title of ['Responsibility matrix', `Contract schedule for ${SUPPLIER}`, 'OSCAL: System security plan of the organisation\'s system']) {
+    assert.ok(all.some((t) => t.startsWith(title)), `the owner is offered "${title}": ${all.join(' | ')}`);
+  }
+  assert.ok(all.some((t) => t.startsWith('FedRAMP customer responsibility matrix workbook for')), all.join(' | '));
 });
