@@ -28,7 +28,11 @@ async fn database_urls(name: &str) -> Vec<String> {
     match std::env::var("DEMARC_TEST_DATABASE_URL") {
         Ok(base) => {
             let schema = format!(
-                "s_{}_{}",
+                "s_{}_{}_{}",
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_secs(),
                 name.replace('-', "_"),
                 &demarc_store::new_id().unwrap()[..10]
             );
@@ -37,6 +41,8 @@ async fn database_urls(name: &str) -> Vec<String> {
                 .execute_raw(&format!("CREATE SCHEMA {schema}"))
                 .await
                 .unwrap();
+            // Schemas left by test runs over an hour ago (named for the time they were made) go.
+            admin.execute_raw(OLD_TEST_SCHEMAS_DROP).await.unwrap();
             admin.close().await;
             let sep = if base.contains('?') { '&' } else { '?' };
             urls.push(format!("{base}{sep}options=-c%20search_path%3D{schema}"));
@@ -1856,3 +1862,17 @@ async fn every_export_downloads() {
         assert_eq!(st, StatusCode::FORBIDDEN, "{other}");
     }
 }
+
+/// Drop the schemas that test runs made over an hour ago (`s_<unix seconds>_...`).
+const OLD_TEST_SCHEMAS_DROP: &str = r"DO $$
+DECLARE s text;
+BEGIN
+  -- One cleaner at a time: tests run in parallel.
+  PERFORM pg_advisory_xact_lock(7267732);
+  FOR s IN SELECT schema_name FROM information_schema.schemata
+           WHERE schema_name ~ '^s_[0-9]{10}_'
+             AND substring(schema_name from 3 for 10)::bigint < extract(epoch from now()) - 3600
+  LOOP
+    EXECUTE 'DROP SCHEMA IF EXISTS ' || quote_ident(s) || ' CASCADE';
+  END LOOP;
+END $$";

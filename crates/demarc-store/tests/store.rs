@@ -33,7 +33,11 @@ async fn stores(name: &str) -> Vec<Store> {
 async fn postgres_url(name: &str) -> Option<String> {
     let base = std::env::var("DEMARC_TEST_DATABASE_URL").ok()?;
     let schema = format!(
-        "t_{}_{}",
+        "t_{}_{}_{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
         name.replace('-', "_"),
         &demarc_store::new_id().unwrap()[..10]
     );
@@ -42,6 +46,8 @@ async fn postgres_url(name: &str) -> Option<String> {
         .execute_raw(&format!("CREATE SCHEMA {schema}"))
         .await
         .unwrap();
+    // Schemas left by test runs over an hour ago (named for the time they were made) go.
+    admin.execute_raw(OLD_TEST_SCHEMAS_DROP).await.unwrap();
     admin.close().await;
     let sep = if base.contains('?') { '&' } else { '?' };
     Some(format!("{base}{sep}options=-c%20search_path%3D{schema}"))
@@ -665,3 +671,17 @@ async fn a_frozen_version_is_signed_only_against_its_hash() {
         );
     }
 }
+
+/// Drop the schemas that test runs made over an hour ago (`t_<unix seconds>_...`).
+const OLD_TEST_SCHEMAS_DROP: &str = r"DO $$
+DECLARE s text;
+BEGIN
+  -- One cleaner at a time: tests run in parallel.
+  PERFORM pg_advisory_xact_lock(7267732);
+  FOR s IN SELECT schema_name FROM information_schema.schemata
+           WHERE schema_name ~ '^t_[0-9]{10}_'
+             AND substring(schema_name from 3 for 10)::bigint < extract(epoch from now()) - 3600
+  LOOP
+    EXECUTE 'DROP SCHEMA IF EXISTS ' || quote_ident(s) || ' CASCADE';
+  END LOOP;
+END $$";
