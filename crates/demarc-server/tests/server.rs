@@ -102,7 +102,22 @@ fn csrf_of(html: &str) -> String {
 
 async fn get(c: &reqwest::Client, url: &str) -> (StatusCode, String) {
     let r = c.get(url).send().await.unwrap();
-    (r.status(), r.text().await.unwrap())
+    let (status, html) = (r.status(), r.text().await.unwrap());
+    title_is_plain_text(url, &html);
+    (status, html)
+}
+
+/// A page's title is words, with no markup (a template block left open would put a form
+/// there).
+fn title_is_plain_text(url: &str, html: &str) {
+    if let Some(at) = html.find("<title>") {
+        let title = &html[at + 7..];
+        let title = &title[..title.find("</title>").unwrap_or(title.len())];
+        assert!(
+            !title.contains(['<', '>']) && title.len() < 120,
+            "{url}: the page title is not plain text: {title:?}"
+        );
+    }
 }
 
 async fn post(
