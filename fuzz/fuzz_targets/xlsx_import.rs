@@ -70,6 +70,7 @@ fn roundtrip(model: &Model, after: &View<'_>) {
     let info = WorkbookInfo {
         date: today(),
         model_dir: None,
+        read_back: None,
     };
     let Ok(bytes) = matrix_xlsx::write(after, MatrixFilter::default(), &info) else {
         return;

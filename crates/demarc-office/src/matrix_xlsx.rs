@@ -45,6 +45,9 @@ pub struct WorkbookInfo {
     /// The model directory as the person exporting named it (`examples/riverside`), for the
     /// "send it back" instructions; `None` says "the model's folder".
     pub model_dir: Option<String>,
+    /// How whoever sent the workbook reads it back, in a sentence, when not with
+    /// `demarc import xlsx` (the workshop server takes it as an upload).
+    pub read_back: Option<String>,
 }
 
 /// Why a workbook cannot be written.

@@ -246,36 +246,55 @@ impl Uploaded {
     }
 }
 
-/// A model's files, or one matrix CSV, uploaded by name (a path or a bare file name): a
-/// single `.csv` file is a matrix, whose rows replace the model's explicit rows; anything
-/// else is the model's YAML files (the three top-level files and catalogues by name, any
-/// other an allocations file), which replace the whole model. All or nothing: every error
-/// names the file, line and column, and nothing changes.
+/// A model's files, or one matrix (a CSV or the Excel workbook from Downloads), uploaded by
+/// name (a path or a bare file name). A single `.csv` or `.xlsx` file is a matrix, whose rows
+/// replace the model's explicit rows; anything else is the model's YAML files (the three
+/// top-level files and catalogues by name, any other an allocations file), which replace the
+/// whole model. All or nothing: every error names the file and its line and column (or its
+/// sheet, row and column), and nothing changes.
 pub async fn upload(
     state: &AppState,
     who: &Access,
-    files: Vec<(String, String)>,
+    files: Vec<(String, Vec<u8>)>,
 ) -> Result<Uploaded, Error> {
     who.require(Action::EditModel, true)?;
     if files.is_empty() {
         return Err(Error::BadRequest("choose a file to upload".into()));
     }
-    let is_csv = files.len() == 1 && files[0].0.to_lowercase().ends_with(".csv");
-    if is_csv {
+    let single = match files.as_slice() {
+        [(name, bytes)] => Some((name.as_str(), bytes.as_slice())),
+        _ => None,
+    };
+    let lower = single.map(|(n, _)| n.to_lowercase()).unwrap_or_default();
+    if let Some((name, bytes)) =
+        single.filter(|_| lower.ends_with(".csv") || lower.ends_with(".xlsx"))
+    {
         let loaded = ui::loaded(state, &who.ws).await?;
-        let (name, text) = &files[0];
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let groups = demarc_formats::matrix_csv::read(&loaded.model, text).map_err(|errors| {
+        let not_imported = |count: usize, problems: Vec<String>| {
             Error::BadRequest(format!(
-                "{name} was not imported ({} error(s); nothing changed): {}",
-                errors.len(),
-                errors
-                    .iter()
-                    .map(|e| format!("{name}:{e}"))
-                    .collect::<Vec<_>>()
-                    .join("; ")
+                "{name} was not imported ({count} problem(s); nothing changed): {}",
+                problems.join("; ")
             ))
-        })?;
+        };
+        let groups = if lower.ends_with(".xlsx") {
+            use demarc_office::ImportError;
+            demarc_office::matrix_xlsx::read(&loaded.model, bytes).map_err(|e| match e {
+                ImportError::Cells(cells) => not_imported(
+                    cells.len(),
+                    cells.iter().map(|c| format!("{name}: {c}")).collect(),
+                ),
+                other => not_imported(1, vec![format!("{name}: {other}")]),
+            })?
+        } else {
+            let text = utf8(name, bytes)?;
+            let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+            demarc_formats::matrix_csv::read(&loaded.model, text).map_err(|errors| {
+                not_imported(
+                    errors.len(),
+                    errors.iter().map(|e| format!("{name}:{e}")).collect(),
+                )
+            })?
+        };
         let mut model_files = workshop::files(&loaded.rows);
         model_files.retain(|(p, _)| !p.starts_with(&format!("{}/", yaml::ALLOCATIONS_DIR)));
         for g in &groups {
@@ -293,23 +312,32 @@ pub async fn upload(
         .await?;
         return Ok(Uploaded::Matrix);
     }
-    let files: Vec<(String, String)> = files
-        .into_iter()
-        .map(|(name, text)| {
-            let base = name.rsplit(['/', '\\']).next().unwrap_or(&name).to_owned();
-            let path = if [yaml::MODEL_FILE, yaml::PARTIES_FILE, yaml::SERVICES_FILE]
-                .contains(&base.as_str())
-                || base.starts_with("catalogue")
-            {
-                base
-            } else {
-                format!("{}/{base}", yaml::ALLOCATIONS_DIR)
-            };
-            (path, text)
-        })
-        .collect();
-    replace_model(state, who, ModelFiles { files }, "model.upload").await?;
+    let mut texts = Vec::with_capacity(files.len());
+    for (name, bytes) in files {
+        let base = name.rsplit(['/', '\\']).next().unwrap_or(&name).to_owned();
+        let path = if [yaml::MODEL_FILE, yaml::PARTIES_FILE, yaml::SERVICES_FILE]
+            .contains(&base.as_str())
+            || base.starts_with("catalogue")
+        {
+            base
+        } else {
+            format!("{}/{base}", yaml::ALLOCATIONS_DIR)
+        };
+        let text = utf8(&name, &bytes)?.to_owned();
+        texts.push((path, text));
+    }
+    replace_model(state, who, ModelFiles { files: texts }, "model.upload").await?;
     Ok(Uploaded::Model)
+}
+
+/// An uploaded file's text, or why it has none.
+fn utf8<'b>(name: &str, bytes: &'b [u8]) -> Result<&'b str, Error> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        Error::BadRequest(format!(
+            "{name}: is not UTF-8 text (byte {}); save it as UTF-8",
+            e.valid_up_to()
+        ))
+    })
 }
 
 /// Replace the whole model with these files, if they read; each error names its file, line

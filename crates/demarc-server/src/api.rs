@@ -650,7 +650,12 @@ struct UploadBody {
 #[derive(Debug, Deserialize)]
 struct UploadFile {
     name: String,
-    body: String,
+    /// The file's text (CSV or YAML).
+    #[serde(default)]
+    body: Option<String>,
+    /// Or its bytes, in base64 (an Excel workbook).
+    #[serde(default)]
+    body_base64: Option<String>,
 }
 
 /// What the upload form takes, as JSON: a matrix CSV, or a model's files by name.
@@ -662,11 +667,31 @@ async fn upload(
 ) -> ApiResult {
     let who = api_access(&state, &headers, &ws, true).await?;
     who.require(Action::EditModel, true)?;
-    let files = json_body(body)?
-        .files
-        .into_iter()
-        .map(|f| (f.name, f.body))
-        .collect();
+    let mut files = Vec::new();
+    for f in json_body(body)?.files {
+        let bytes = match (f.body, f.body_base64) {
+            (Some(text), None) => text.into_bytes(),
+            (None, Some(b64)) => {
+                use base64::Engine as _;
+                base64::engine::general_purpose::STANDARD
+                    .decode(b64.trim())
+                    .map_err(|e| {
+                        Error::BadRequest(format!(
+                            "files: {}: body_base64 is not base64 ({e})",
+                            f.name
+                        ))
+                    })?
+            }
+            _ => {
+                return Err(Error::BadRequest(format!(
+                    "files: {}: give either body (text) or body_base64 (bytes)",
+                    f.name
+                ))
+                .into());
+            }
+        };
+        files.push((f.name, bytes));
+    }
     let what = actions::upload(&state, &who, files).await?;
     let now = state
         .store

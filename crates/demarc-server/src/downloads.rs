@@ -263,6 +263,9 @@ fn render(
                     let info = demarc_office::matrix_xlsx::WorkbookInfo {
                         date: today,
                         model_dir: None,
+                        read_back: Some(
+                            "They upload it to the workspace in demarc's workshop (Parties and services, Upload), which reads its rows into the model.".into(),
+                        ),
                     };
                     Ok(Download {
                         content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -2436,7 +2436,7 @@ async fn upload(
     mut multipart: axum::extract::Multipart,
 ) -> Result<Response, Error> {
     let mut csrf = String::new();
-    let mut files: Vec<(String, String)> = Vec::new();
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     while let Some(field) = multipart
         .next_field()
         .await
@@ -2453,13 +2453,7 @@ async fn upload(
         if name == "csrf" {
             csrf = String::from_utf8_lossy(&bytes).into_owned();
         } else if let Some(f) = file_name.filter(|f| !f.is_empty()) {
-            let text = String::from_utf8(bytes.to_vec()).map_err(|e| {
-                Error::BadRequest(format!(
-                    "{f}: is not UTF-8 text (byte {}); save it as UTF-8",
-                    e.utf8_error().valid_up_to()
-                ))
-            })?;
-            files.push((f, text));
+            files.push((f, bytes.to_vec()));
         }
     }
     logged.check_csrf(&csrf)?;

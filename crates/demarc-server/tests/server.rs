@@ -1891,3 +1891,142 @@ BEGIN
     EXECUTE 'DROP SCHEMA IF EXISTS ' || quote_ident(s) || ' CASCADE';
   END LOOP;
 END $$";
+
+/// The matrix workbook from Downloads comes back as an upload, through the page and through
+/// the API (base64): its rows replace the model's; a file that is not a workbook is refused
+/// by name, and nothing changes.
+#[tokio::test]
+async fn a_matrix_workbook_comes_back_by_upload() {
+    let url = database_urls("xlsx-upload").await.remove(0);
+    let s = start(&url).await;
+    let owner = setup_owner(&s).await;
+    let ws = demo_workspace(&s, &owner).await;
+    let users = s.store.members(&ws).await.unwrap();
+    let (_, secret) = s
+        .store
+        .create_api_token(&ws, "CI", "editor", &users[0].user_id)
+        .await
+        .unwrap();
+    let api = reqwest::Client::new();
+    let cell = format!(
+        "{}/api/v1/workspaces/{ws}/cells/it-support/identify-new-vulnerabilities",
+        s.base
+    );
+    let status_of = |v: &serde_json::Value| v["status"].as_str().unwrap_or("").to_owned();
+    let read = || async {
+        let v: serde_json::Value = api
+            .get(&cell)
+            .bearer_auth(&secret)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        v
+    };
+    let put = |version: serde_json::Value, status: &str| {
+        let body = format!("  identify-new-vulnerabilities:\n    status: {status}\n");
+        api.put(&cell)
+            .bearer_auth(&secret)
+            .json(&serde_json::json!({"version": version, "body": body}))
+            .send()
+    };
+    // The row says "customer" in the workbook, then is changed back to "supplier".
+    let v = read().await;
+    assert_eq!(
+        put(v["version"].clone(), "customer")
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let workbook = owner
+        .get(format!("{}/w/{ws}/export/matrix/xlsx", s.base))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let v = read().await;
+    assert_eq!(
+        put(v["version"].clone(), "supplier")
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(status_of(&read().await), "supplier");
+
+    // Not a workbook: refused by name, nothing changes.
+    let csrf = page_csrf(&owner, &format!("{}/w/{ws}/parties", s.base)).await;
+    let upload = |name: &'static str, bytes: Vec<u8>| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .part(
+                "files",
+                reqwest::multipart::Part::bytes(bytes).file_name(name),
+            );
+        owner
+            .post(format!("{}/w/{ws}/upload", s.base))
+            .multipart(form)
+            .send()
+    };
+    let before = s.store.model_rows(&ws).await.unwrap();
+    let r = upload("matrix.xlsx", b"PK\x03\x04 not really a zip".to_vec())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("matrix.xlsx was not imported"), "{html}");
+    assert_eq!(s.store.model_rows(&ws).await.unwrap(), before);
+
+    // The workbook through the page: the row is as the workbook has it.
+    let r = upload("matrix.xlsx", workbook.clone()).await.unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    assert_eq!(status_of(&read().await), "customer");
+
+    // And through the API, in base64.
+    let v = read().await;
+    assert_eq!(
+        put(v["version"].clone(), "supplier")
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    use base64::Engine as _;
+    let r = api
+        .post(format!("{}/api/v1/workspaces/{ws}/uploads", s.base))
+        .bearer_auth(&secret)
+        .json(&serde_json::json!({"files": [{"name": "matrix.xlsx", "body_base64": base64::engine::general_purpose::STANDARD.encode(&workbook)}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["x-demarc-uploaded"], "matrix");
+    assert_eq!(status_of(&read().await), "customer");
+    let r = api
+        .post(format!("{}/api/v1/workspaces/{ws}/uploads", s.base))
+        .bearer_auth(&secret)
+        .json(&serde_json::json!({"files": [{"name": "matrix.xlsx", "body_base64": "%%%"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let e: serde_json::Value = r.json().await.unwrap();
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("matrix.xlsx: body_base64 is not base64"),
+        "{e}"
+    );
+}

@@ -86,6 +86,7 @@ pub fn export(args: &ExportArgs, model: &Model, today: Date) -> Result<Vec<u8>> 
     let info = WorkbookInfo {
         date: today,
         model_dir: Some(args.dir.display().to_string()),
+        read_back: None,
     };
     let progress = Progress::start("writing the workbook");
     let bytes = matrix_xlsx::write(&view, MatrixFilter { service, party }, &info)?;

@@ -22,6 +22,7 @@ fn workbook_of(model: &demarc_core::Model, tmp: &TempDir, name: &str) -> PathBuf
     let info = WorkbookInfo {
         date: demarc_core::Date::new(2026, 11, 23).unwrap(),
         model_dir: None,
+        read_back: None,
     };
     let bytes = matrix_xlsx::write(&view, MatrixFilter::default(), &info).unwrap();
     let path = tmp.join(name);

@@ -531,9 +531,9 @@ fn readme(
             "Sending it back".into(),
             vec![
                 "Save the workbook as an Excel workbook (.xlsx) and send it back to whoever sent it to you.".into(),
-                format!(
+                info.read_back.clone().unwrap_or_else(|| format!(
                     "They read it into the model with: demarc import xlsx FILE --into {dir} --dry-run (to see what would change), then the same without --dry-run."
-                ),
+                )),
                 "If any row has a problem, nothing is changed, and each problem is listed with its sheet, row and column, so it can be fixed and the file sent again.".into(),
             ],
         ),

@@ -23,6 +23,7 @@ fn info(date: Date) -> WorkbookInfo {
     WorkbookInfo {
         date,
         model_dir: Some("examples/riverside".to_owned()),
+        read_back: None,
     }
 }
 
