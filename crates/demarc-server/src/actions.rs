@@ -44,7 +44,7 @@ pub async fn create_workspace(
         .await?;
     state
         .store
-        .replace_model(&ws.id, &files, &cells, user_id, "model.import")
+        .replace_model(&ws.id, &files, &cells, user_id, "model.import", None)
         .await?;
     Ok(ws.id)
 }
@@ -303,11 +303,14 @@ pub async fn upload(
                 write::allocations_file(&g.service.id, &g.cells),
             ));
         }
+        // Worked out from the model as it was at this request's revision: refused if anyone
+        // changed it since.
         replace_model(
             state,
             who,
             ModelFiles { files: model_files },
             "model.upload-matrix",
+            Some(who.ws.revision),
         )
         .await?;
         return Ok(Uploaded::Matrix);
@@ -326,7 +329,14 @@ pub async fn upload(
         let text = utf8(&name, &bytes)?.to_owned();
         texts.push((path, text));
     }
-    replace_model(state, who, ModelFiles { files: texts }, "model.upload").await?;
+    replace_model(
+        state,
+        who,
+        ModelFiles { files: texts },
+        "model.upload",
+        None,
+    )
+    .await?;
     Ok(Uploaded::Model)
 }
 
@@ -341,18 +351,20 @@ fn utf8<'b>(name: &str, bytes: &'b [u8]) -> Result<&'b str, Error> {
 }
 
 /// Replace the whole model with these files, if they read; each error names its file, line
-/// and column, and nothing changes.
+/// and column, and nothing changes. With `based_on`, the revision the files were worked out
+/// from, a workspace changed since is a conflict.
 pub async fn replace_model(
     state: &AppState,
     who: &Access,
     files: ModelFiles,
     action: &str,
+    based_on: Option<i64>,
 ) -> Result<(), Error> {
     who.require(Action::EditModel, true)?;
     let (plain, cells) = workshop::rows_from_files(files).map_err(Error::Unreadable)?;
     state
         .store
-        .replace_model(&who.ws.id, &plain, &cells, &who.user_id, action)
+        .replace_model(&who.ws.id, &plain, &cells, &who.user_id, action, based_on)
         .await?;
     Ok(())
 }

@@ -232,7 +232,7 @@ async fn model_put(
     let files = ModelFiles {
         files: body.files.into_iter().map(|f| (f.path, f.body)).collect(),
     };
-    actions::replace_model(&state, &who, files, "model.import").await?;
+    actions::replace_model(&state, &who, files, "model.import", None).await?;
     // Checked at the new revision.
     let now = state
         .store

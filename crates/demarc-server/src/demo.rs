@@ -59,7 +59,7 @@ pub async fn create_demo_workspace(store: &Store, owner_user_id: &str) -> Result
         )
         .await?;
     store
-        .replace_model(&ws.id, &files, &cells, owner_user_id, "model.import")
+        .replace_model(&ws.id, &files, &cells, owner_user_id, "model.import", None)
         .await?;
     Ok(ws.id)
 }

@@ -174,7 +174,10 @@ impl Store {
     }
 
     /// Replace a workspace's whole model (an import or an upload): all or nothing, with one
-    /// audit entry holding the model before and after.
+    /// audit entry holding the model before and after. A replacement worked out from the model
+    /// as it was at a revision (`based_on`: a matrix upload changes the rows of the model it
+    /// read) is refused with a conflict if the workspace has moved on since.
+    #[allow(clippy::too_many_arguments)]
     pub async fn replace_model(
         &self,
         workspace_id: &str,
@@ -182,9 +185,37 @@ impl Store {
         cells: &[NewCell],
         actor: &str,
         action: &str,
+        based_on: Option<i64>,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         let result: Result<_, StoreError> = async {
+            if let Some(revision) = based_on {
+                // Test and lock the workspace row in one statement, as the audit log's append
+                // does: no other change can slip in between.
+                let same = sqlx::query(
+                    "UPDATE workspaces SET audit_seq = audit_seq WHERE id = $1 AND audit_seq = $2",
+                )
+                .bind(workspace_id)
+                .bind(revision)
+                .execute(&mut *tx.tx)
+                .await?
+                .rows_affected();
+                if same == 0 {
+                    let now: Option<i64> =
+                        sqlx::query("SELECT audit_seq FROM workspaces WHERE id = $1")
+                            .bind(workspace_id)
+                            .fetch_optional(&mut *tx.tx)
+                            .await?
+                            .map(|r| r.try_get("audit_seq"))
+                            .transpose()?;
+                    return Err(StoreError::Conflict(Box::new(Conflict {
+                        target: "the model".into(),
+                        expected: Some(revision),
+                        current_version: now,
+                        current_body: None,
+                    })));
+                }
+            }
             let before = read_rows(&mut tx.tx, workspace_id).await?;
             sqlx::query("DELETE FROM model_files WHERE workspace_id = $1")
                 .bind(workspace_id)

@@ -187,6 +187,7 @@ async fn workspace_with_model(store: &Store) -> (String, String) {
             ],
             &owner.id,
             "model.import",
+            None,
         )
         .await
         .unwrap();
@@ -432,11 +433,72 @@ async fn an_import_that_fails_changes_nothing() {
                 ],
                 &owner,
                 "model.import",
+                None,
             )
             .await
             .unwrap_err();
         assert!(err.to_string().contains("twice"), "{err}");
         assert_eq!(store.model_rows(&ws).await.unwrap(), before);
+        assert!(store.verify_audit(Some(&ws)).await.unwrap().1.is_empty());
+    }
+}
+
+/// A replacement worked out from the model at a revision lands only if nothing changed since;
+/// otherwise it is a conflict and changes nothing.
+#[tokio::test]
+async fn a_replacement_based_on_an_old_revision_is_a_conflict() {
+    for store in stores("replace-based-on").await {
+        let (ws, owner) = workspace_with_model(&store).await;
+        let revision = store.workspace(&ws).await.unwrap().unwrap().revision;
+        let file = [NewFile {
+            path: "demarc.yaml".into(),
+            body: "name: Replaced\n".into(),
+        }];
+        // Someone saves a row in between.
+        let rows = store.model_rows(&ws).await.unwrap();
+        let patching = rows.cell("email", "patching").unwrap().version;
+        store
+            .save_cell(
+                &ws,
+                "email",
+                "patching",
+                Some(patching),
+                Some("  patching: shared\n"),
+                &owner,
+                "cell.save",
+            )
+            .await
+            .unwrap();
+        let before = store.model_rows(&ws).await.unwrap();
+        let err = store
+            .replace_model(
+                &ws,
+                &file,
+                &[],
+                &owner,
+                "model.upload-matrix",
+                Some(revision),
+            )
+            .await
+            .unwrap_err();
+        match err {
+            demarc_store::StoreError::Conflict(c) => {
+                assert_eq!(c.expected, Some(revision));
+                assert_eq!(c.current_version, Some(revision + 1));
+            }
+            e => panic!("expected a conflict, got {e}"),
+        }
+        assert_eq!(store.model_rows(&ws).await.unwrap(), before);
+        // Based on the revision as it is now, it lands.
+        let now = store.workspace(&ws).await.unwrap().unwrap().revision;
+        store
+            .replace_model(&ws, &file, &[], &owner, "model.upload-matrix", Some(now))
+            .await
+            .unwrap();
+        assert_eq!(
+            store.model_rows(&ws).await.unwrap().files[0].body,
+            "name: Replaced\n"
+        );
         assert!(store.verify_audit(Some(&ws)).await.unwrap().1.is_empty());
     }
 }

@@ -197,7 +197,7 @@ pub fn workspace(args: WorkspaceArgs, today: Date) -> Result<Outcome> {
                     .create_workspace(&name, &user.user.id, "owner")
                     .await?;
                 store
-                    .replace_model(&ws.id, &files, &cells, "cli", "model.import")
+                    .replace_model(&ws.id, &files, &cells, "cli", "model.import", None)
                     .await?;
                 println!("{}\t{}", ws.id, ws.name);
                 Ok(Outcome::Ok)
