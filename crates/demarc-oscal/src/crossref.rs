@@ -35,6 +35,9 @@ use crate::document::{Document, Kind};
 use crate::error::pointer_push;
 use crate::ssp::{self, ByComponent, Entry, Notes, Ssp};
 
+/// The kinds of document [`check`] reads; it passes over the others.
+pub const READS: [Kind; 2] = [Kind::SystemSecurityPlan, Kind::SharedResponsibility];
+
 /// Check the documents against each other (see the module documentation). Documents other
 /// than SSPs and shared-responsibility documents, and those that cannot be read as plans, are
 /// left out (schema validation reports what is wrong with them).
@@ -42,12 +45,7 @@ pub fn check(docs: &[Document], profile_controls: Option<&[String]>) -> Vec<Find
     let mut notes = Notes::default();
     let readable: Vec<Document> = docs
         .iter()
-        .filter(|d| {
-            matches!(
-                d.kind,
-                Kind::SystemSecurityPlan | Kind::SharedResponsibility
-            )
-        })
+        .filter(|d| READS.contains(&d.kind))
         .filter(|d| ssp::read(d, &mut Notes::default()).is_ok())
         .cloned()
         .collect();

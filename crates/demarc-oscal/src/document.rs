@@ -110,6 +110,36 @@ impl Document {
 /// its first non-blank character is `{` and as YAML otherwise. Files over [`MAX_BYTES`] are
 /// refused without being read.
 pub fn load(path: &Path) -> Result<Document, OscalError> {
+    let read = read(path)?;
+    let mut doc = parse(&read.file, &read.bytes, read.format)?;
+    doc.path = path.to_path_buf();
+    Ok(doc)
+}
+
+/// A file's bytes, read but not parsed, and how to parse them.
+pub(crate) struct Read {
+    pub file: String,
+    pub bytes: Vec<u8>,
+    pub format: Format,
+}
+
+impl Read {
+    /// The bytes to parse as JSON (without a byte-order mark), if the file is JSON.
+    pub fn json(&self) -> Option<&[u8]> {
+        matches!(self.format, Format::Json).then(|| strip_bom(&self.bytes))
+    }
+
+    /// Parse it (see [`load`]).
+    pub fn parse(&self, path: &Path) -> Result<Document, OscalError> {
+        let mut doc = parse(&self.file, &self.bytes, self.format)?;
+        doc.path = path.to_path_buf();
+        Ok(doc)
+    }
+}
+
+/// Read a file for [`load`]: refused when a directory or over [`MAX_BYTES`]; JSON or YAML by
+/// its extension, or else by its first non-blank character.
+pub(crate) fn read(path: &Path) -> Result<Read, OscalError> {
     let file = path.display().to_string();
     let read_err = |message: String| OscalError::Read {
         file: file.clone(),
@@ -132,9 +162,11 @@ pub fn load(path: &Path) -> Result<Document, OscalError> {
         Some("yaml" | "yml") => Format::Yaml,
         _ => sniff(&bytes),
     };
-    let mut doc = parse(&file, &bytes, format)?;
-    doc.path = path.to_path_buf();
-    Ok(doc)
+    Ok(Read {
+        file,
+        bytes,
+        format,
+    })
 }
 
 /// Parse a document held in memory: JSON when its first non-blank character is `{`, YAML
@@ -147,7 +179,7 @@ pub fn from_bytes(file: &str, bytes: &[u8]) -> Result<Document, OscalError> {
 }
 
 #[derive(Clone, Copy)]
-enum Format {
+pub(crate) enum Format {
     Json,
     Yaml,
 }

@@ -25,6 +25,7 @@ pub mod import;
 pub mod profile;
 pub mod schema;
 pub mod ssp;
+pub mod stream;
 pub mod validate;
 
 pub use error::{OscalError, Problem};

@@ -72,11 +72,41 @@ pub fn validate_value(file: &str, value: &Value) -> Vec<Problem> {
 
 /// Load a file ([`crate::document::load`]) and validate it ([`validate`]).
 pub fn load_and_validate(path: &Path) -> Result<(Document, Vec<Problem>), OscalError> {
+    let (doc, problems) = load_and_validate_keeping(path, &|_| true)?;
+    match doc {
+        Some(doc) => Ok((doc, problems)),
+        // `keep` said yes to every kind, so the document is always there.
+        None => crate::document::load(path).map(|doc| (doc, problems)),
+    }
+}
+
+/// [`load_and_validate`], keeping the document only when `keep(kind)` says so (a caller that
+/// only needs the verdict for some kinds saves building them). A valid JSON document is
+/// checked while it is parsed ([`crate::stream`]); anything else — YAML, or a document that
+/// path does not find valid — is parsed into a value and validated with the `jsonschema`
+/// crate, which gives the problems (and the document is then kept whatever `keep` says).
+pub fn load_and_validate_keeping(
+    path: &Path,
+    keep: &dyn Fn(Kind) -> bool,
+) -> Result<(Option<Document>, Vec<Problem>), OscalError> {
+    let read = crate::document::read(path)?;
+    if let Some(json) = read.json()
+        && let Some(valid) = crate::stream::parse_valid(json, keep)
+    {
+        let doc = valid.value.map(|value| Document {
+            file: read.file.clone(),
+            path: path.to_path_buf(),
+            kind: valid.kind,
+            value,
+        });
+        return Ok((doc, Vec::new()));
+    }
     // One after the other: compiling beside the parse is no faster now the schema is pruned,
     // and holds the file's bytes and the compiled schema in memory at the same time.
-    let doc = crate::document::load(path)?;
+    let doc = read.parse(path)?;
+    drop(read);
     let problems = validate(&doc);
-    Ok((doc, problems))
+    Ok((Some(doc), problems))
 }
 
 /// The one model key of a document value, as the schema's root `oneOf` needs it; otherwise

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use demarc_core::finding::{Code, Finding};
 
-use crate::document::Document;
+use crate::document::{Document, Kind};
 use crate::error::{OscalError, Problem};
 use crate::schema;
 
@@ -63,10 +63,15 @@ pub fn validate_files(
     profile_controls: Option<&[String]>,
 ) -> Result<Report, OscalError> {
     let files = expand(paths)?;
-    let results = map_parallel(&files, |path| match schema::load_and_validate(path) {
-        Ok((doc, problems)) => Ok((Some(doc), problems)),
-        Err(OscalError::Invalid(problems)) => Ok((None, problems)),
-        Err(e) => Err(e),
+    // The cross-document checks read system security plans (and the prototype's
+    // shared-responsibility documents) only: other documents are checked, not kept.
+    let keep = |kind: Kind| crate::crossref::READS.contains(&kind);
+    let results = map_parallel(&files, |path| {
+        match schema::load_and_validate_keeping(path, &keep) {
+            Ok((doc, problems)) => Ok((doc, problems)),
+            Err(OscalError::Invalid(problems)) => Ok((None, problems)),
+            Err(e) => Err(e),
+        }
     });
     let mut report = Report::default();
     let mut docs: Vec<Document> = Vec::with_capacity(files.len());

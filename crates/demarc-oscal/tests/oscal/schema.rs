@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 
 use demarc_oscal::document::{self, Kind};
 use demarc_oscal::schema;
+use demarc_oscal::stream;
 use demarc_oscal::validate;
 use demarc_oscal::{OscalError, Problem};
 use serde_json::{Value, json};
@@ -111,6 +112,21 @@ fn every_valid_real_file_validates() {
         let Some(path) = shared_data(rel) else { return };
         let (doc, problems) = schema::load_and_validate(&path).unwrap();
         assert_eq!(problems, Vec::<Problem>::new(), "{rel}");
+        // The check while parsing finds it valid too, and builds the value serde_json builds.
+        let bytes = std::fs::read(&path).unwrap();
+        let fast = stream::parse_valid(&bytes, &|_| true)
+            .unwrap_or_else(|| panic!("{rel}: the check while parsing does not find it valid"));
+        assert_eq!(fast.kind, doc.kind, "{rel}");
+        assert!(
+            fast.value.as_ref() == Some(&doc.value),
+            "{rel}: another value"
+        );
+        assert_eq!(
+            fast.value,
+            Some(serde_json::from_slice::<Value>(&bytes).unwrap())
+        );
+        let bare = stream::parse_valid(&bytes, &|_| false).unwrap();
+        assert_eq!((bare.kind, bare.value), (doc.kind, None), "{rel}");
         assert!(
             COMPLETE.is_valid(&doc.value),
             "{rel}: the complete schema disagrees"
@@ -304,6 +320,11 @@ fn problems_of(doc: &Value) -> Vec<String> {
         problems.is_empty(),
         COMPLETE.is_valid(doc),
         "the complete schema disagrees: {problems:?}"
+    );
+    assert_eq!(
+        stream::is_valid(&serde_json::to_vec(doc).unwrap()),
+        problems.is_empty(),
+        "the check while parsing disagrees: {problems:?}"
     );
     assert!(problems.iter().all(|p| p.file == "t.json"));
     problems
@@ -702,4 +723,144 @@ fn sha256_hex(data: &[u8]) -> String {
         }
     }
     h.iter().map(|x| format!("{x:08x}")).collect()
+}
+
+/// Real documents broken at random places in random ways: the check while parsing and the
+/// complete schema must agree on every one (it may never call valid what the schema rejects;
+/// and where it calls valid what the schema rejects, the slow path would cost time for
+/// nothing: both are failures here).
+mod breakages {
+    use super::*;
+    use proptest::prelude::*;
+
+    const FILES: &[&str] = &[
+        "nist-oscal-content/examples/ssp/ssp-example.json",
+        "nist-oscal-content/examples/ssp/oscal_leveraged-example_ssp.json",
+        "compliance-trestle/leveraging_ssp.json",
+        "nist-oscal-content/examples/component-definition/example-component-definition.json",
+        "gsa-fedramp-automation/baselines/FedRAMP_rev5_LI-SaaS-baseline_profile.json",
+        "nist-oscal-content/resolved-catalogs/NIST_SP-800-53_rev5_LOW-baseline-resolved-profile_catalog.json",
+    ];
+
+    static DOCS: LazyLock<Vec<Value>> = LazyLock::new(|| {
+        FILES
+            .iter()
+            .filter_map(|rel| shared_data(rel))
+            .map(|p| {
+                let mut v = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+                shorten(&mut v);
+                assert!(COMPLETE.is_valid(&v));
+                v
+            })
+            .collect()
+    });
+
+    /// Every array cut to its first three items (every shape is kept, and a case is quick).
+    fn shorten(v: &mut Value) {
+        match v {
+            Value::Array(a) => {
+                a.truncate(3);
+                a.iter_mut().for_each(shorten);
+            }
+            Value::Object(m) => m.values_mut().for_each(shorten),
+            _ => {}
+        }
+    }
+
+    /// How many values `v` holds, itself included.
+    fn count(v: &Value) -> usize {
+        1 + match v {
+            Value::Array(a) => a.iter().map(count).sum(),
+            Value::Object(m) => m.values().map(count).sum(),
+            _ => 0,
+        }
+    }
+
+    /// The `n`th value of `v` in pre-order, as a JSON pointer.
+    fn nth(v: &Value, n: &mut usize, here: String) -> Option<String> {
+        if *n == 0 {
+            return Some(here);
+        }
+        *n -= 1;
+        let step = |k: &str| format!("{here}/{}", k.replace('~', "~0").replace('/', "~1"));
+        match v {
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .find_map(|(i, x)| nth(x, n, step(&i.to_string()))),
+            Value::Object(m) => m.iter().find_map(|(k, x)| nth(x, n, step(k))),
+            _ => None,
+        }
+    }
+
+    fn at(v: &mut Value, mut n: usize) -> &mut Value {
+        let pointer = nth(v, &mut n, String::new()).unwrap();
+        v.pointer_mut(&pointer).unwrap()
+    }
+
+    fn breaks(v: &mut Value, how: usize, salt: usize) {
+        let replacement = match how {
+            0 => json!("two words"),
+            1 => json!(""),
+            2 => json!(" padded "),
+            3 => json!(7),
+            4 => json!(-1),
+            5 => json!(2.5),
+            6 => json!(true),
+            7 => Value::Null,
+            8 => json!([]),
+            9 => json!({}),
+            10 => json!("00000000-0000-4000-8000-000000000000"),
+            11 => json!("2024-02-30T00:00:00Z"),
+            12 => json!("https://example.com/x"),
+            13 => json!("line\nbreak"),
+            _ => {
+                match v {
+                    Value::Object(m) if !m.is_empty() => {
+                        if how == 14 {
+                            let k = m.keys().nth(salt % m.len()).unwrap().clone();
+                            m.remove(&k);
+                        } else {
+                            m.insert("not-in-oscal".to_owned(), json!("x"));
+                        }
+                    }
+                    Value::Array(a) if !a.is_empty() => {
+                        if how == 14 {
+                            a.remove(salt % a.len());
+                        } else {
+                            let x = a[salt % a.len()].clone();
+                            a.push(x);
+                        }
+                    }
+                    Value::String(s) => s.push_str(if how == 14 { " " } else { "\u{2003}" }),
+                    other => *other = json!(["x"]),
+                }
+                return;
+            }
+        };
+        *v = replacement;
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+        #[test]
+        fn the_check_while_parsing_agrees_with_the_schema(
+            doc in 0usize..16, place in any::<usize>(), how in 0usize..16, salt in any::<usize>(),
+            twice in any::<bool>(),
+        ) {
+            if DOCS.is_empty() {
+                eprintln!("skipped: ../shared/data is absent");
+                return Ok(());
+            }
+            let mut v = DOCS[doc % DOCS.len()].clone();
+            let n = count(&v);
+            breaks(at(&mut v, 1 + place % (n - 1)), how, salt);
+            if twice {
+                let n = count(&v);
+                breaks(at(&mut v, 1 + salt % (n - 1)), (how + salt) % 16, place);
+            }
+            let bytes = serde_json::to_vec(&v).unwrap();
+            prop_assert_eq!(stream::is_valid(&bytes), COMPLETE.is_valid(&v));
+        }
+    }
 }
