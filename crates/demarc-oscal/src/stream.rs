@@ -59,8 +59,9 @@ struct Node {
     reference: Option<NodeId>,
     /// Allowed types as bits; 0 = any.
     types: u8,
-    /// The whole node, for numbers, booleans and `null` (and strings, when `string_delegated`).
-    scalar: Option<jsonschema::Validator>,
+    /// The node's keywords that apply to scalars, for numbers, booleans and `null` (and
+    /// strings, when `string_delegated`), compiled on first use (most never meet one).
+    scalar: Option<(Value, OnceLock<Option<jsonschema::Validator>>)>,
     /// Strings go to `scalar` (the node has `format` or `contentEncoding`).
     string_delegated: bool,
     enumeration: Option<Vec<String>>,
@@ -77,6 +78,21 @@ struct Node {
 }
 
 impl Node {
+    /// Whether `value` passes the node's scalar keywords (as the `jsonschema` crate judges).
+    fn scalar_accepts(&self, value: &Value) -> bool {
+        let Some((schema, validator)) = &self.scalar else {
+            return true;
+        };
+        let validator = validator.get_or_init(|| {
+            jsonschema::options()
+                .with_draft(jsonschema::Draft::Draft7)
+                .build(schema)
+                .ok()
+        });
+        // A node whose keywords do not compile accepts nothing here: the slow path decides.
+        validator.as_ref().is_some_and(|v| v.is_valid(value))
+    }
+
     fn property(&self, key: &str) -> Option<NodeId> {
         self.properties
             .iter()
@@ -299,17 +315,13 @@ impl Compiler<'_> {
                 reference: node.reference,
                 ..Node::default()
             };
-        } else if !scalar.is_empty() {
+        } else if scalar.keys().any(|k| k != "type") {
+            // (A type alone is checked here, for every value.)
             scalar.insert(
                 "$schema".to_owned(),
                 Value::from("http://json-schema.org/draft-07/schema#"),
             );
-            node.scalar = Some(
-                jsonschema::options()
-                    .with_draft(jsonschema::Draft::Draft7)
-                    .build(&Value::Object(scalar))
-                    .map_err(|e| format!("{at}: {e}"))?,
-            );
+            node.scalar = Some((Value::Object(scalar), OnceLock::new()));
         }
         self.nodes[id as usize] = node;
         Ok(id)
@@ -708,9 +720,7 @@ impl Check<'_, '_> {
             }
             let node = &self.c.nodes[plan.atoms[a as usize] as usize];
             let fine = if node.string_delegated {
-                node.scalar
-                    .as_ref()
-                    .is_none_or(|v| v.is_valid(&Value::String(s.to_owned())))
+                node.scalar_accepts(&Value::String(s.to_owned()))
             } else {
                 node.enumeration
                     .as_ref()
@@ -734,7 +744,7 @@ impl Check<'_, '_> {
                 continue;
             }
             let node = &self.c.nodes[plan.atoms[a as usize] as usize];
-            let fine = node.scalar.as_ref().is_none_or(|v| v.is_valid(&value));
+            let fine = node.scalar_accepts(&value);
             if !fine {
                 ok &= !(1 << a);
             }
@@ -1035,6 +1045,15 @@ mod tests {
         let c = compile(SCHEMA_JSON).unwrap();
         assert!(c.plans.len() > 100, "{c:?}");
         assert!(compiled().is_some());
+        // The scalar keywords, compiled on first use, all compile.
+        for node in &c.nodes {
+            if let Some((schema, _)) = &node.scalar {
+                jsonschema::options()
+                    .with_draft(jsonschema::Draft::Draft7)
+                    .build(schema)
+                    .unwrap();
+            }
+        }
     }
 
     #[test]
