@@ -27,10 +27,11 @@
 //! `format`, `contentEncoding` — is handed to a small `jsonschema` validator made of that
 //! node's keywords for a single value, so those rules are the crate's own.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
+use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
@@ -52,6 +53,68 @@ const T_NUMBER: u8 = 16;
 const T_STRING: u8 = 32;
 const T_INTEGER: u8 = 64;
 
+/// One schema object as written, with the keywords this path knows; any other keyword makes
+/// reading the schema fail (`deny_unknown_fields`), so nothing is skipped unnoticed.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    #[serde(rename = "$ref")]
+    reference: Option<String>,
+    #[serde(rename = "type")]
+    types: Option<Types>,
+    #[serde(rename = "enum")]
+    enumeration: Option<Vec<Value>>,
+    pattern: Option<String>,
+    format: Option<String>,
+    #[serde(rename = "contentEncoding")]
+    content_encoding: Option<String>,
+    minimum: Option<serde_json::Number>,
+    maximum: Option<serde_json::Number>,
+    #[serde(rename = "exclusiveMinimum")]
+    exclusive_minimum: Option<serde_json::Number>,
+    #[serde(rename = "exclusiveMaximum")]
+    exclusive_maximum: Option<serde_json::Number>,
+    #[serde(rename = "multipleOf")]
+    multiple_of: Option<serde_json::Number>,
+    #[serde(rename = "minItems")]
+    min_items: Option<u64>,
+    #[serde(rename = "maxItems")]
+    max_items: Option<u64>,
+    items: Option<Box<Raw>>,
+    properties: Option<BTreeMap<String, Raw>>,
+    /// Only `true` or `false` (a schema here fails the read).
+    #[serde(rename = "additionalProperties")]
+    additional: Option<bool>,
+    required: Option<Vec<String>>,
+    #[serde(rename = "allOf")]
+    all_of: Option<Vec<Raw>>,
+    #[serde(rename = "anyOf")]
+    any_of: Option<Vec<Raw>>,
+    #[serde(rename = "oneOf")]
+    one_of: Option<Vec<Raw>>,
+    definitions: Option<BTreeMap<String, Raw>>,
+    // Annotations: they never decide validity.
+    #[serde(rename = "$schema")]
+    _schema: Option<IgnoredAny>,
+    #[serde(rename = "$id")]
+    _id: Option<IgnoredAny>,
+    #[serde(rename = "$comment")]
+    _comment: Option<IgnoredAny>,
+    #[serde(rename = "title")]
+    _title: Option<IgnoredAny>,
+    #[serde(rename = "description")]
+    _description: Option<IgnoredAny>,
+    #[serde(rename = "examples")]
+    _examples: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Types {
+    One(String),
+    Many(Vec<String>),
+}
+
 /// One schema object's own keywords.
 #[derive(Default)]
 struct Node {
@@ -60,12 +123,12 @@ struct Node {
     /// Allowed types as bits; 0 = any.
     types: u8,
     /// The node's keywords that apply to scalars, for numbers, booleans and `null` (and
-    /// strings, when `string_delegated`), compiled on first use (most never meet one).
-    scalar: Option<(Value, OnceLock<Option<jsonschema::Validator>>)>,
+    /// strings, when `string_delegated`).
+    scalar: Option<Arc<Scalar>>,
     /// Strings go to `scalar` (the node has `format` or `contentEncoding`).
     string_delegated: bool,
     enumeration: Option<Vec<String>>,
-    pattern: Option<regex::Regex>,
+    pattern: Option<Arc<Pattern>>,
     min_items: Option<u64>,
     max_items: Option<u64>,
     items: Option<NodeId>,
@@ -77,22 +140,43 @@ struct Node {
     one_of: Vec<NodeId>,
 }
 
-impl Node {
-    /// Whether `value` passes the node's scalar keywords (as the `jsonschema` crate judges).
-    fn scalar_accepts(&self, value: &Value) -> bool {
-        let Some((schema, validator)) = &self.scalar else {
-            return true;
-        };
-        let validator = validator.get_or_init(|| {
+/// Scalar keywords as a schema of their own, run by the `jsonschema` crate; compiled on first
+/// use (most never meet a value) and shared by the nodes that have the same keywords.
+struct Scalar {
+    schema: Value,
+    validator: OnceLock<Option<jsonschema::Validator>>,
+}
+
+impl Scalar {
+    fn accepts(&self, value: &Value) -> bool {
+        let validator = self.validator.get_or_init(|| {
             jsonschema::options()
                 .with_draft(jsonschema::Draft::Draft7)
-                .build(schema)
+                .build(&self.schema)
                 .ok()
         });
-        // A node whose keywords do not compile accepts nothing here: the slow path decides.
+        // Keywords that do not compile accept nothing here: the slow path decides.
         validator.as_ref().is_some_and(|v| v.is_valid(value))
     }
+}
 
+/// A `pattern`, compiled on first use and shared by the nodes that have it.
+struct Pattern {
+    source: String,
+    regex: OnceLock<Option<regex::Regex>>,
+}
+
+impl Pattern {
+    fn is_match(&self, s: &str) -> bool {
+        self.regex
+            .get_or_init(|| regex::Regex::new(&ecma_to_rust(&self.source)).ok())
+            .as_ref()
+            // A pattern that does not compile matches nothing here: the slow path decides.
+            .is_some_and(|r| r.is_match(s))
+    }
+}
+
+impl Node {
     fn property(&self, key: &str) -> Option<NodeId> {
         self.properties
             .iter()
@@ -135,11 +219,13 @@ struct Plan {
     items: Rule,
 }
 
-/// The compiled schema: nodes, plans, and the plan for a whole document.
+/// The schema of one model (the root `oneOf` branch whose key it is), compiled: nodes, plans,
+/// the plan for the model's object and the plan for a `$schema` beside it.
 pub struct Compiled {
     nodes: Vec<Node>,
     plans: Vec<Plan>,
-    root: PlanId,
+    model: PlanId,
+    directive: PlanId,
 }
 
 impl fmt::Debug for Compiled {
@@ -151,29 +237,90 @@ impl fmt::Debug for Compiled {
     }
 }
 
-/// The compiled schema, made on first use; `None` if the embedded schema uses something this
-/// path does not handle (then every document takes the slow path; a test checks it is not so).
-fn compiled() -> Option<&'static Compiled> {
-    static COMPILED: OnceLock<Option<Compiled>> = OnceLock::new();
-    COMPILED.get_or_init(|| compile(SCHEMA_JSON).ok()).as_ref()
+/// The embedded schema as read, once per process; `None` if it uses a keyword this path does
+/// not handle (then every document takes the slow path; a test checks it is not so).
+fn raw_schema() -> Option<&'static Raw> {
+    static RAW: OnceLock<Option<Raw>> = OnceLock::new();
+    RAW.get_or_init(|| serde_json::from_str(SCHEMA_JSON).ok())
+        .as_ref()
 }
 
-/// Compile the schema, or say what in it is not handled.
-pub fn compile(schema_json: &str) -> Result<Compiled, String> {
-    let schema: Value = serde_json::from_str(schema_json).map_err(|e| e.to_string())?;
+/// A model's compiled schema, made the first time a document of that model is read.
+fn compiled(kind: Kind) -> Option<&'static Compiled> {
+    static CELLS: [OnceLock<Option<Compiled>>; Kind::ALL.len()] =
+        [const { OnceLock::new() }; Kind::ALL.len()];
+    let index = Kind::ALL.iter().position(|k| *k == kind)?;
+    CELLS[index]
+        .get_or_init(|| compile_raw(raw_schema()?, kind).ok())
+        .as_ref()
+}
+
+/// Compile one model's part of a schema, or say what in it is not handled.
+pub fn compile(schema_json: &str, kind: Kind) -> Result<Compiled, String> {
+    let raw: Raw = serde_json::from_str(schema_json).map_err(|e| e.to_string())?;
+    compile_raw(&raw, kind)
+}
+
+fn compile_raw(raw: &Raw, kind: Kind) -> Result<Compiled, String> {
+    // The root is `{"type": "object", "oneOf": [branch per model]}`, each branch
+    // `{"properties": {"$schema": ..., "<model>": ...}, "required": ["<model>"],
+    // "additionalProperties": false}`: the root visitor applies that rule itself (see
+    // `Root`), so it is checked here to be exactly so.
+    let shape = |what: &str| Err(format!("the schema's root {what}"));
+    let root_fine = raw.reference.is_none()
+        && matches!(&raw.types, Some(Types::One(t)) if t == "object")
+        && raw.any_of.is_none()
+        && raw.all_of.is_none()
+        && raw.properties.is_none()
+        && raw.required.is_none()
+        && raw.additional.is_none();
+    if !root_fine {
+        return shape("is not an object with a oneOf of models");
+    }
+    let key = kind.root_key();
+    let Some(branch) = raw
+        .one_of
+        .iter()
+        .flatten()
+        .find(|b| b.properties.as_ref().is_some_and(|p| p.contains_key(key)))
+    else {
+        return shape(&format!("has no branch for `{key}`"));
+    };
+    let props = branch.properties.as_ref();
+    let branch_fine = props.is_some_and(|p| p.len() == 2 && p.contains_key("$schema"))
+        && branch.required.as_deref() == Some(&[key.to_owned()][..])
+        && branch.additional == Some(false)
+        && branch.reference.is_none()
+        && branch.types.is_none()
+        && branch.all_of.is_none()
+        && branch.any_of.is_none()
+        && branch.one_of.is_none();
+    let (Some(model), Some(directive)) = (
+        props.and_then(|p| p.get(key)),
+        props.and_then(|p| p.get("$schema")),
+    ) else {
+        return shape(&format!("branch for `{key}` is not as expected"));
+    };
+    if !branch_fine {
+        return shape(&format!("branch for `{key}` is not as expected"));
+    }
     let mut c = Compiler {
-        schema: &schema,
+        definitions: raw.definitions.as_ref(),
         nodes: Vec::new(),
         by_definition: HashMap::new(),
+        scalars: HashMap::new(),
+        patterns: HashMap::new(),
     };
-    let root = c.node(&schema, "#")?;
+    let model = c.node(model, key)?;
+    let directive = c.node(directive, "$schema")?;
     let mut planner = Planner {
         nodes: &c.nodes,
         plans: Vec::new(),
         by_roots: HashMap::new(),
         pending: Vec::new(),
     };
-    let root = planner.plan(vec![root])?;
+    let model = planner.plan(vec![model])?;
+    let directive = planner.plan(vec![directive])?;
     planner.finish()?;
     let plans = planner
         .plans
@@ -183,145 +330,131 @@ pub fn compile(schema_json: &str) -> Result<Compiled, String> {
     Ok(Compiled {
         nodes: c.nodes,
         plans,
-        root,
+        model,
+        directive,
     })
 }
 
 struct Compiler<'s> {
-    schema: &'s Value,
+    definitions: Option<&'s BTreeMap<String, Raw>>,
     nodes: Vec<Node>,
     by_definition: HashMap<String, NodeId>,
+    scalars: HashMap<String, Arc<Scalar>>,
+    patterns: HashMap<String, Arc<Pattern>>,
 }
 
 impl Compiler<'_> {
-    fn node(&mut self, schema: &Value, at: &str) -> Result<NodeId, String> {
-        let Value::Object(map) = schema else {
-            return Err(format!("{at}: a schema that is not an object"));
-        };
+    fn node(&mut self, raw: &Raw, at: &str) -> Result<NodeId, String> {
         let id = NodeId::try_from(self.nodes.len()).map_err(|e| e.to_string())?;
         self.nodes.push(Node::default());
+        if let Some(target) = &raw.reference {
+            // Draft 7: the other keywords beside `$ref` are ignored.
+            let target = self.definition(target)?;
+            self.nodes[id as usize].reference = Some(target);
+            return Ok(id);
+        }
         let mut node = Node::default();
         let mut scalar = Map::new();
-        let is_root = at == "#";
-        for (keyword, value) in map {
-            let here = format!("{at}/{keyword}");
-            match keyword.as_str() {
-                "title" | "description" | "$id" | "$comment" | "examples" => {}
-                "$schema" | "definitions" if is_root => {}
-                "$ref" => {
-                    let target = value
-                        .as_str()
-                        .ok_or_else(|| format!("{here}: not a string"))?;
-                    node.reference = Some(self.definition(target)?);
-                }
-                "type" => {
-                    let names: Vec<&str> = match value {
-                        Value::String(s) => vec![s.as_str()],
-                        Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
-                        _ => return Err(format!("{here}: not a type")),
-                    };
-                    for name in names {
-                        node.types |= match name {
-                            "null" => T_NULL,
-                            "boolean" => T_BOOL,
-                            "object" => T_OBJECT,
-                            "array" => T_ARRAY,
-                            "number" => T_NUMBER | T_INTEGER,
-                            "string" => T_STRING,
-                            "integer" => T_INTEGER,
-                            other => return Err(format!("{here}: unknown type {other}")),
-                        };
-                    }
-                    scalar.insert(keyword.clone(), value.clone());
-                }
-                "enum" => {
-                    let strings: Option<Vec<String>> = value
-                        .as_array()
-                        .map(|a| a.iter().map(|v| v.as_str().map(str::to_owned)).collect())
-                        .ok_or_else(|| format!("{here}: not an array"))?;
-                    node.enumeration = Some(
-                        strings.ok_or_else(|| format!("{here}: a value that is not a string"))?,
-                    );
-                    scalar.insert(keyword.clone(), value.clone());
-                }
-                "pattern" => {
-                    let pattern = value
-                        .as_str()
-                        .ok_or_else(|| format!("{here}: not a string"))?;
-                    node.pattern = Some(
-                        regex::Regex::new(&ecma_to_rust(pattern))
-                            .map_err(|e| format!("{here}: {e}"))?,
-                    );
-                    scalar.insert(keyword.clone(), value.clone());
-                }
-                "format" | "contentEncoding" => {
-                    node.string_delegated = true;
-                    scalar.insert(keyword.clone(), value.clone());
-                }
-                "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum" | "multipleOf" => {
-                    scalar.insert(keyword.clone(), value.clone());
-                }
-                "minItems" | "maxItems" => {
-                    let n = value
-                        .as_u64()
-                        .ok_or_else(|| format!("{here}: not a count"))?;
-                    if keyword == "minItems" {
-                        node.min_items = Some(n);
-                    } else {
-                        node.max_items = Some(n);
-                    }
-                }
-                "items" => node.items = Some(self.node(value, &here)?),
-                "properties" => {
-                    let named = value
-                        .as_object()
-                        .ok_or_else(|| format!("{here}: not an object"))?;
-                    for (name, sub) in named {
-                        let sub = self.node(sub, &format!("{here}/{name}"))?;
-                        node.properties.push((name.clone(), sub));
-                    }
-                }
-                "additionalProperties" => match value {
-                    Value::Bool(false) => node.no_additional = true,
-                    Value::Bool(true) => {}
-                    _ => return Err(format!("{here}: only true or false are handled")),
-                },
-                "required" => {
-                    node.required = value
-                        .as_array()
-                        .and_then(|a| a.iter().map(|v| v.as_str().map(str::to_owned)).collect())
-                        .ok_or_else(|| format!("{here}: not a list of names"))?;
-                }
-                "allOf" | "anyOf" | "oneOf" => {
-                    let subs = value
-                        .as_array()
-                        .ok_or_else(|| format!("{here}: not an array"))?;
-                    let mut ids = Vec::with_capacity(subs.len());
-                    for (i, sub) in subs.iter().enumerate() {
-                        ids.push(self.node(sub, &format!("{here}/{i}"))?);
-                    }
-                    match keyword.as_str() {
-                        "allOf" => node.all_of = ids,
-                        "anyOf" => node.any_of = ids,
-                        _ => node.one_of = ids,
-                    }
-                }
-                other => return Err(format!("{here}: keyword `{other}` is not handled")),
+        if let Some(types) = &raw.types {
+            let names: Vec<&str> = match types {
+                Types::One(s) => vec![s.as_str()],
+                Types::Many(a) => a.iter().map(String::as_str).collect(),
+            };
+            for name in &names {
+                node.types |= match *name {
+                    "null" => T_NULL,
+                    "boolean" => T_BOOL,
+                    "object" => T_OBJECT,
+                    "array" => T_ARRAY,
+                    "number" => T_NUMBER | T_INTEGER,
+                    "string" => T_STRING,
+                    "integer" => T_INTEGER,
+                    other => return Err(format!("{at}/type: unknown type {other}")),
+                };
+            }
+            scalar.insert("type".to_owned(), Value::from(names));
+        }
+        if let Some(values) = &raw.enumeration {
+            let strings: Option<Vec<String>> = values
+                .iter()
+                .map(|v| v.as_str().map(str::to_owned))
+                .collect();
+            node.enumeration =
+                Some(strings.ok_or_else(|| format!("{at}/enum: a value that is not a string"))?);
+            scalar.insert("enum".to_owned(), Value::from(values.clone()));
+        }
+        if let Some(pattern) = &raw.pattern {
+            let shared = self
+                .patterns
+                .entry(pattern.clone())
+                .or_insert_with(|| {
+                    Arc::new(Pattern {
+                        source: pattern.clone(),
+                        regex: OnceLock::new(),
+                    })
+                })
+                .clone();
+            node.pattern = Some(shared);
+            scalar.insert("pattern".to_owned(), Value::from(pattern.as_str()));
+        }
+        for (keyword, value) in [
+            ("format", &raw.format),
+            ("contentEncoding", &raw.content_encoding),
+        ] {
+            if let Some(value) = value {
+                node.string_delegated = true;
+                scalar.insert(keyword.to_owned(), Value::from(value.as_str()));
             }
         }
-        if node.reference.is_some() {
-            // Draft 7: the other keywords beside `$ref` are ignored.
-            node = Node {
-                reference: node.reference,
-                ..Node::default()
-            };
-        } else if scalar.keys().any(|k| k != "type") {
+        for (keyword, value) in [
+            ("minimum", &raw.minimum),
+            ("maximum", &raw.maximum),
+            ("exclusiveMinimum", &raw.exclusive_minimum),
+            ("exclusiveMaximum", &raw.exclusive_maximum),
+            ("multipleOf", &raw.multiple_of),
+        ] {
+            if let Some(value) = value {
+                scalar.insert(keyword.to_owned(), Value::Number(value.clone()));
+            }
+        }
+        node.min_items = raw.min_items;
+        node.max_items = raw.max_items;
+        if let Some(items) = &raw.items {
+            node.items = Some(self.node(items, &format!("{at}/items"))?);
+        }
+        for (name, sub) in raw.properties.iter().flatten() {
+            let sub = self.node(sub, &format!("{at}/properties/{name}"))?;
+            node.properties.push((name.clone(), sub));
+        }
+        node.no_additional = raw.additional == Some(false);
+        node.required = raw.required.clone().unwrap_or_default();
+        for (keyword, subs, into) in [
+            ("allOf", &raw.all_of, &mut node.all_of),
+            ("anyOf", &raw.any_of, &mut node.any_of),
+            ("oneOf", &raw.one_of, &mut node.one_of),
+        ] {
+            for (i, sub) in subs.iter().flatten().enumerate() {
+                into.push(self.node(sub, &format!("{at}/{keyword}/{i}"))?);
+            }
+        }
+        if scalar.keys().any(|k| k != "type") {
             // (A type alone is checked here, for every value.)
             scalar.insert(
                 "$schema".to_owned(),
                 Value::from("http://json-schema.org/draft-07/schema#"),
             );
-            node.scalar = Some((Value::Object(scalar), OnceLock::new()));
+            let schema = Value::Object(scalar);
+            let shared = self
+                .scalars
+                .entry(schema.to_string())
+                .or_insert_with(|| {
+                    Arc::new(Scalar {
+                        schema,
+                        validator: OnceLock::new(),
+                    })
+                })
+                .clone();
+            node.scalar = Some(shared);
         }
         self.nodes[id as usize] = node;
         Ok(id)
@@ -334,19 +467,15 @@ impl Compiler<'_> {
         let name = target
             .strip_prefix("#/definitions/")
             .ok_or_else(|| format!("$ref {target}: only #/definitions/NAME is handled"))?;
-        let schema = self
-            .schema
-            .get("definitions")
+        let raw = self
+            .definitions
             .and_then(|d| d.get(name))
             .ok_or_else(|| format!("$ref {target}: no such definition"))?;
         // Reserve the id first: definitions refer to themselves (parts hold parts).
         let id = NodeId::try_from(self.nodes.len()).map_err(|e| e.to_string())?;
-        self.nodes.push(Node {
-            reference: Some(id + 1),
-            ..Node::default()
-        });
+        self.nodes.push(Node::default());
         self.by_definition.insert(target.to_owned(), id);
-        let body = self.node(schema, target)?;
+        let body = self.node(raw, target)?;
         self.nodes[id as usize].reference = Some(body);
         Ok(id)
     }
@@ -656,57 +785,37 @@ impl Compiled {
     }
 }
 
-/// What the caller wants built while checking.
-#[derive(Clone, Copy)]
-enum Build<'k> {
-    /// Nothing: only the verdict.
-    Nothing,
-    /// The whole value.
-    All,
-    /// The document root: the model's value only if `keep(kind)`.
-    Root(&'k RootState<'k>),
-}
-
-/// What the root visitor is told and tells back.
-struct RootState<'k> {
-    keep: &'k dyn Fn(Kind) -> bool,
-    /// The model keys met at the root, in order.
-    kinds: std::cell::RefCell<Vec<Kind>>,
-}
-
 /// Checks one value against a plan; gives the mask of the plan's roots that accept it and the
 /// value, when asked to build it (`Value::Null` otherwise).
-struct Check<'c, 'k> {
+struct Check<'c> {
     c: &'c Compiled,
     plan: Option<PlanId>,
-    build: Build<'k>,
+    build: bool,
 }
 
-impl<'de> DeserializeSeed<'de> for Check<'_, '_> {
+impl<'de> DeserializeSeed<'de> for Check<'_> {
     type Value = (u64, Value);
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         match (self.plan, self.build) {
-            (None, Build::Nothing) => {
+            (None, false) => {
                 IgnoredAny::deserialize(d)?;
                 Ok((u64::MAX, Value::Null))
             }
-            (None, _) => Ok((u64::MAX, Value::deserialize(d)?)),
+            (None, true) => Ok((u64::MAX, Value::deserialize(d)?)),
             (Some(_), _) => d.deserialize_any(self),
         }
     }
 }
 
-use serde::Deserialize;
-
-impl Check<'_, '_> {
+impl Check<'_> {
     fn the_plan(&self) -> &Plan {
         // Only called when `plan` is set (see `deserialize`).
-        self.c.plan(self.plan.unwrap_or(self.c.root))
+        self.c.plan(self.plan.unwrap_or(self.c.model))
     }
 
     fn keeps(&self) -> bool {
-        !matches!(self.build, Build::Nothing)
+        self.build
     }
 
     /// A string: type, `enum` and `pattern` here, the rest by the node's own validator.
@@ -720,7 +829,9 @@ impl Check<'_, '_> {
             }
             let node = &self.c.nodes[plan.atoms[a as usize] as usize];
             let fine = if node.string_delegated {
-                node.scalar_accepts(&Value::String(s.to_owned()))
+                node.scalar
+                    .as_ref()
+                    .is_none_or(|x| x.accepts(&Value::String(s.to_owned())))
             } else {
                 node.enumeration
                     .as_ref()
@@ -744,7 +855,7 @@ impl Check<'_, '_> {
                 continue;
             }
             let node = &self.c.nodes[plan.atoms[a as usize] as usize];
-            let fine = node.scalar_accepts(&value);
+            let fine = node.scalar.as_ref().is_none_or(|x| x.accepts(&value));
             if !fine {
                 ok &= !(1 << a);
             }
@@ -764,7 +875,7 @@ impl Compiled {
     }
 }
 
-impl<'de> Visitor<'de> for Check<'_, '_> {
+impl<'de> Visitor<'de> for Check<'_> {
     type Value = (u64, Value);
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -835,17 +946,12 @@ impl<'de> Visitor<'de> for Check<'_, '_> {
         let mut ok = Compiled::all_atoms(plan)
             & !plan.type_fail[T_ARRAY.trailing_zeros() as usize]
             & !plan.enum_atoms;
-        let build = if self.keeps() {
-            Build::All
-        } else {
-            Build::Nothing
-        };
         let mut items = Vec::new();
         let mut count: u64 = 0;
         while let Some((verdict, value)) = seq.next_element_seed(Check {
             c: self.c,
             plan: plan.items.child,
-            build,
+            build: self.build,
         })? {
             count += 1;
             ok &= failed(&plan.items, verdict);
@@ -887,27 +993,13 @@ impl<'de> Visitor<'de> for Check<'_, '_> {
             };
             seen |= bit;
             ok &= !rule.forbid;
-            let build = match self.build {
-                Build::Root(root) => match Kind::from_root_key(key.as_str()) {
-                    Some(kind) => {
-                        root.kinds.borrow_mut().push(kind);
-                        if (root.keep)(kind) {
-                            Build::All
-                        } else {
-                            Build::Nothing
-                        }
-                    }
-                    None => Build::All,
-                },
-                other => other,
-            };
             let (verdict, value) = map.next_value_seed(Check {
                 c: self.c,
                 plan: rule.child,
-                build,
+                build: self.build,
             })?;
             ok &= failed(rule, verdict);
-            if self.keeps() && !matches!(build, Build::Nothing) {
+            if self.build {
                 object.insert(key.into_string(), value);
             }
         }
@@ -1004,29 +1096,86 @@ pub struct Valid {
 /// why. The document's value is built only when `keep` says so for its kind (exactly as
 /// `serde_json::from_slice` would build it).
 pub fn parse_valid(bytes: &[u8], keep: &dyn Fn(Kind) -> bool) -> Option<Valid> {
-    let c = compiled()?;
-    let root = RootState {
-        keep,
-        kinds: std::cell::RefCell::new(Vec::new()),
-    };
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let (verdict, value) = Check {
-        c,
-        plan: Some(c.root),
-        build: Build::Root(&root),
-    }
-    .deserialize(&mut de)
-    .ok()?;
+    let valid = Root { keep }.deserialize(&mut de).ok()?;
     de.end().ok()?;
-    // The root's `oneOf` lets one model key through, and no other key but `$schema`.
-    let kind = match root.kinds.into_inner().as_slice() {
-        [kind] if verdict & 1 != 0 => *kind,
-        _ => return None,
-    };
-    Some(Valid {
-        kind,
-        value: keep(kind).then_some(value),
-    })
+    Some(valid)
+}
+
+/// The document's root object, as the root of the schema has it: a `oneOf` whose branches
+/// each allow `$schema` and one model key, require that key and nothing else. The model's
+/// value is checked against that model's compiled schema (compiled on first use); `$schema`
+/// once the model is known. Anything else makes it fail at once (an error: the slow path
+/// then reads the document again and says what is wrong).
+struct Root<'k> {
+    keep: &'k dyn Fn(Kind) -> bool,
+}
+
+impl<'de> DeserializeSeed<'de> for Root<'_> {
+    type Value = Valid;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Root<'_> {
+    type Value = Valid;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an OSCAL document")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let invalid = || de::Error::custom("not valid against the schema");
+        let mut kind: Option<Kind> = None;
+        let mut directives: Vec<Value> = Vec::new();
+        let mut object = Map::new();
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            if key.as_str() == "$schema" {
+                let value: Value = map.next_value()?;
+                directives.push(value.clone());
+                object.insert(key.into_string(), value);
+                continue;
+            }
+            let k = match Kind::from_root_key(key.as_str()) {
+                Some(k) if k.in_schema() && kind.is_none() => k,
+                _ => return Err(invalid()),
+            };
+            let c = compiled(k).ok_or_else(invalid)?;
+            let build = (self.keep)(k);
+            let (verdict, value) = map.next_value_seed(Check {
+                c,
+                plan: Some(c.model),
+                build,
+            })?;
+            if verdict & 1 == 0 {
+                return Err(invalid());
+            }
+            kind = Some(k);
+            if build {
+                object.insert(key.into_string(), value);
+            }
+        }
+        let kind = kind.ok_or_else(invalid)?;
+        let c = compiled(kind).ok_or_else(invalid)?;
+        for directive in &directives {
+            let (verdict, _) = Check {
+                c,
+                plan: Some(c.directive),
+                build: false,
+            }
+            .deserialize(directive)
+            .map_err(|_| invalid())?;
+            if verdict & 1 == 0 {
+                return Err(invalid());
+            }
+        }
+        Ok(Valid {
+            kind,
+            value: (self.keep)(kind).then_some(Value::Object(object)),
+        })
+    }
 }
 
 /// Whether `bytes` is a JSON document valid against the embedded schema, by this path alone
@@ -1042,28 +1191,55 @@ mod tests {
 
     #[test]
     fn the_embedded_schema_compiles() {
-        let c = compile(SCHEMA_JSON).unwrap();
-        assert!(c.plans.len() > 100, "{c:?}");
-        assert!(compiled().is_some());
-        // The scalar keywords, compiled on first use, all compile.
+        for kind in Kind::ALL.into_iter().filter(|k| k.in_schema()) {
+            let c = compile(SCHEMA_JSON, kind).unwrap();
+            assert!(c.plans.len() > 20, "{kind}: {c:?}");
+            assert!(compiled(kind).is_some());
+            check_scalars(&c);
+        }
+        assert!(compile(SCHEMA_JSON, Kind::SharedResponsibility).is_err());
+    }
+
+    /// The scalar keywords, compiled on first use, all compile, and so do the patterns.
+    fn check_scalars(c: &Compiled) {
         for node in &c.nodes {
-            if let Some((schema, _)) = &node.scalar {
+            if let Some(scalar) = &node.scalar {
                 jsonschema::options()
                     .with_draft(jsonschema::Draft::Draft7)
-                    .build(schema)
+                    .build(&scalar.schema)
                     .unwrap();
+            }
+            if let Some(p) = &node.pattern {
+                regex::Regex::new(&ecma_to_rust(&p.source)).unwrap();
             }
         }
     }
 
     #[test]
     fn unknown_keywords_are_refused_not_ignored() {
-        let e = compile(r#"{"type": "object", "patternProperties": {"^x": {}}}"#).unwrap_err();
+        let model = |body: &str| {
+            format!(
+                r#"{{"type": "object", "oneOf": [{{"properties": {{"$schema": {{"type": "string"}},
+                    "catalog": {body}}}, "required": ["catalog"], "additionalProperties": false}}]}}"#
+            )
+        };
+        assert!(compile(&model("{}"), Kind::Catalog).is_ok());
+        let e = compile(
+            &model(r#"{"patternProperties": {"^x": {}}}"#),
+            Kind::Catalog,
+        )
+        .unwrap_err();
         assert!(e.contains("patternProperties"), "{e}");
-        let e = compile(r#"{"additionalProperties": {"type": "string"}}"#).unwrap_err();
-        assert!(e.contains("only true or false"), "{e}");
-        let e = compile(r#"{"$ref": "other.json#/x"}"#).unwrap_err();
+        let e = compile(
+            &model(r#"{"additionalProperties": {"type": "string"}}"#),
+            Kind::Catalog,
+        )
+        .unwrap_err();
+        assert!(e.contains("expected a boolean"), "{e}");
+        let e = compile(&model(r#"{"$ref": "other.json#/x"}"#), Kind::Catalog).unwrap_err();
         assert!(e.contains("#/definitions/NAME"), "{e}");
+        let e = compile(&model("{}"), Kind::Profile).unwrap_err();
+        assert!(e.contains("no branch for `profile`"), "{e}");
     }
 
     #[test]

@@ -466,6 +466,53 @@ fn root_problems_are_said_plainly() {
 }
 
 #[test]
+fn the_check_while_parsing_takes_the_root_as_the_schema_does() {
+    let catalog = minimal_catalog()["catalog"].clone();
+    let cases = [
+        (json!({"catalog": catalog}), true),
+        (
+            json!({"$schema": "https://example.com/oscal.json", "catalog": catalog}),
+            true,
+        ),
+        (
+            json!({"catalog": catalog, "$schema": "oscal_catalog_schema.json"}),
+            true,
+        ),
+        (
+            json!({"$schema": "not a uri reference", "catalog": catalog}),
+            false,
+        ),
+        (json!({"$schema": 7, "catalog": catalog}), false),
+        (json!({"catalog": catalog, "extra": 1}), false),
+        (json!({"catalog": catalog, "profile": {}}), false),
+        (json!({"$schema": "x.json"}), false),
+        (json!({}), false),
+        (json!({"shared-responsibility": {}}), false),
+        (json!([{"catalog": catalog}]), false),
+        (json!("catalog"), false),
+    ];
+    for (doc, valid) in cases {
+        assert_eq!(COMPLETE.is_valid(&doc), valid, "{doc}");
+        let bytes = serde_json::to_vec(&doc).unwrap();
+        assert_eq!(stream::is_valid(&bytes), valid, "{doc}");
+        if valid {
+            let read = stream::parse_valid(&bytes, &|_| true).unwrap();
+            assert_eq!(read.value, Some(doc.clone()));
+        }
+    }
+    // A duplicate model key: serde_json keeps the last value; this path refuses it (and the
+    // slow path then judges the value serde_json kept).
+    let twice = format!(r#"{{"catalog": {{}}, "catalog": {catalog}}}"#);
+    assert!(!stream::is_valid(twice.as_bytes()));
+    assert!(COMPLETE.is_valid(&serde_json::from_str::<Value>(&twice).unwrap()));
+    // Not JSON, or trailing bytes: not valid here (the slow path says why).
+    assert!(!stream::is_valid(b"{\"catalog\": "));
+    let mut trailing = serde_json::to_vec(&minimal_catalog()).unwrap();
+    trailing.extend_from_slice(b" {}");
+    assert!(!stream::is_valid(&trailing));
+}
+
+#[test]
 fn yaml_documents_validate_like_json() {
     let yaml = b"catalog:\n  uuid: 74c8ba1e-5cd4-4ad1-bbfd-d888e2f6c724\n  metadata:\n    title: A catalog\n    \
                  last-modified: 2024-02-29T12:00:00Z\n    version: '1'\n    oscal-version: 1.2.3\n  groups:\n  \
