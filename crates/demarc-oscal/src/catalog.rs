@@ -296,6 +296,13 @@ pub(crate) fn read_content(
     Ok(cat)
 }
 
+/// Read a JSON catalog document's bytes straight into a [`Catalog`] when it reads without a
+/// note or an error (what [`read_content`] would give, without the JSON value of the whole
+/// document in between); `None` otherwise, and then [`read`] says why. `file` names it.
+pub fn read_json(file: &str, bytes: &[u8]) -> Option<Catalog> {
+    crate::catalog_json::read(file, bytes)
+}
+
 /// The note saying how many controls [`to_catalogue`] will leave out as withdrawn, if any.
 pub fn withdrawn_note(cat: &Catalog, pointer: &str) -> Option<Problem> {
     let withdrawn = cat.withdrawn_count();

@@ -15,6 +15,7 @@
 //! This crate reads and writes files; the domain rules stay in `demarc-core`.
 
 pub mod catalog;
+mod catalog_json;
 pub mod chain;
 pub mod crossref;
 pub mod document;

@@ -205,19 +205,24 @@ struct Resolver<'a> {
     stack: Vec<String>,
 }
 
-/// A document found for an import: one the caller gave, or one read from disk.
+/// A document found for an import: one the caller gave, one read from disk, or a catalog
+/// read from disk straight into typed values ([`crate::catalog_json`]).
 enum Source<'a> {
     Given(&'a Document),
     Loaded(Document),
+    Catalog(Catalog),
 }
 
-impl Source<'_> {
-    fn doc(&self) -> &Document {
-        match self {
-            Source::Given(d) => d,
-            Source::Loaded(d) => d,
-        }
+/// Read a file found for an import: a JSON catalog that reads without a note or an error
+/// straight into a [`Catalog`]; anything else as a [`Document`].
+fn load_source(path: &Path) -> Result<Source<'static>, OscalError> {
+    let read = document::read(path)?;
+    if let Some(json) = read.json()
+        && let Some(cat) = catalog::read_json(&read.file, json)
+    {
+        return Ok(Source::Catalog(cat));
     }
+    Ok(Source::Loaded(read.parse(path)?))
 }
 
 fn doc_key(doc: &Document) -> String {
@@ -280,14 +285,18 @@ impl<'a> Resolver<'a> {
         from: &Document,
         notes: &mut Vec<Problem>,
     ) -> Result<Catalog, OscalError> {
-        let source = self.find(import, from, notes)?;
-        let result = self.read_source(source.doc(), import, from, notes);
-        // A document read for this import is no longer needed: freeing a large catalog's
-        // value takes as long as reading it, so it is freed off the main thread.
-        if let Source::Loaded(doc) = source {
-            crate::document::drop_in_background(doc);
+        match self.find(import, from, notes)? {
+            Source::Catalog(cat) => Ok(cat),
+            Source::Given(doc) => self.read_source(doc, import, from, notes),
+            Source::Loaded(doc) => {
+                let result = self.read_source(&doc, import, from, notes);
+                // A document read for this import is no longer needed: freeing a large
+                // catalog's value takes as long as reading it, so it is freed off the main
+                // thread.
+                crate::document::drop_in_background(doc);
+                result
+            }
         }
-        result
     }
 
     fn read_source(
@@ -361,14 +370,11 @@ impl<'a> Resolver<'a> {
                     .iter()
                     .find(|f| f.file_name().and_then(|n| n.to_str()) == Some(name.as_str()))
             {
-                return Ok(Source::Loaded(document::load(f)?));
+                return load_source(f);
             }
         }
         let problem = match href::resolve(&import.href, from, self.search) {
-            Ok(path) => {
-                let doc = document::load(&path)?;
-                return Ok(Source::Loaded(doc));
-            }
+            Ok(path) => return load_source(&path),
             Err(p) => p,
         };
         // Not found: the one catalog given, if there is exactly one (a search file counts
@@ -395,13 +401,17 @@ impl<'a> Resolver<'a> {
                 note(&only.file, notes);
                 return Ok(Source::Given(only));
             }
-            ([], [only]) => {
-                let doc = document::load(only)?;
-                if doc.kind == Kind::Catalog {
+            ([], [only]) => match load_source(only)? {
+                Source::Catalog(cat) => {
+                    note(&cat.file, notes);
+                    return Ok(Source::Catalog(cat));
+                }
+                Source::Loaded(doc) if doc.kind == Kind::Catalog => {
                     note(&doc.file, notes);
                     return Ok(Source::Loaded(doc));
                 }
-            }
+                _ => {}
+            },
             _ => {}
         }
         Err(locate(problem))

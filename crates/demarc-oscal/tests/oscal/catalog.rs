@@ -214,3 +214,87 @@ fn catalogs_round_trip_and_validate() {
         assert!(problems.is_empty(), "{rel}: {problems:#?}");
     }
 }
+
+/// The reader straight from JSON gives the catalog the reader over JSON values gives, on
+/// every real catalog; and where that reader has a note (content it leaves out), it gives
+/// nothing (so the caller takes the reader that says so).
+#[test]
+fn reading_json_straight_gives_what_reading_the_value_gives() {
+    let mut fast = 0;
+    for rel in [
+        CATALOG_501,
+        AWS,
+        NIST_LOW,
+        NIST_MODERATE,
+        NIST_HIGH,
+        NIST_PRIVACY,
+        FEDRAMP_LOW,
+        FEDRAMP_LI_SAAS,
+    ] {
+        let Some((doc, cat, notes)) = load(rel) else {
+            return;
+        };
+        let bytes = std::fs::read(&doc.path).unwrap();
+        let straight = catalog::read_json(&doc.file, &bytes);
+        let clean = notes.iter().all(|n| n.message.contains("withdrawn"));
+        if clean {
+            assert!(straight.as_ref() == Some(&cat), "{rel}: another catalog");
+            fast += 1;
+        } else {
+            assert!(straight.is_none(), "{rel}: read straight despite {notes:?}");
+        }
+    }
+    assert_eq!(fast, 8);
+}
+
+mod breakages {
+    use super::*;
+    use crate::common::{at, breaks, count, shorten};
+    use proptest::prelude::*;
+    use serde_json::Value;
+    use std::sync::LazyLock;
+
+    static DOCS: LazyLock<Vec<Value>> = LazyLock::new(|| {
+        [CATALOG_501, FEDRAMP_LI_SAAS]
+            .iter()
+            .filter_map(|rel| shared_data(rel))
+            .map(|p| {
+                let mut v: Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+                shorten(&mut v);
+                v
+            })
+            .collect()
+    });
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+        /// Whenever the reader straight from JSON gives a catalog, the reader over values
+        /// gives the same one without a note or an error.
+        #[test]
+        fn reading_json_straight_is_never_more_lenient(
+            doc in 0usize..4, place in any::<usize>(), how in 0usize..16, salt in any::<usize>(),
+            twice in any::<bool>(),
+        ) {
+            if DOCS.is_empty() {
+                eprintln!("skipped: ../shared/data is absent");
+                return Ok(());
+            }
+            let mut v = DOCS[doc % DOCS.len()].clone();
+            let n = count(&v);
+            breaks(at(&mut v, 1 + place % (n - 1)), how, salt);
+            if twice {
+                let n = count(&v);
+                breaks(at(&mut v, 1 + salt % (n - 1)), (how + salt) % 16, place);
+            }
+            let bytes = serde_json::to_vec(&v).unwrap();
+            if let Some(straight) = catalog::read_json("t.json", &bytes) {
+                let doc = document::from_bytes("t.json", &bytes).unwrap();
+                let mut notes = Vec::new();
+                let slow = catalog::read(&doc, &mut notes);
+                notes.retain(|n| !n.message.contains("withdrawn"));
+                prop_assert!(notes.is_empty(), "{:?}", notes);
+                prop_assert!(slow.as_ref().ok() == Some(&straight), "{:?}", slow.err());
+            }
+        }
+    }
+}
