@@ -21,6 +21,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use demarc_core::model::{Area, Catalogue, CatalogueInfo, Layer, Responsibility, Statement};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
 use crate::document::{Document, Kind, json_type};
@@ -955,21 +956,55 @@ impl<'n> Reader<'n> {
 /// The catalog as an OSCAL catalog document `{"catalog": {...}}`: no empty arrays, no keys
 /// the schema does not define, `oscal-version` set to [`OSCAL_VERSION`].
 pub fn to_json(cat: &Catalog) -> Value {
-    let mut c = Map::new();
-    c.insert("uuid".into(), Value::String(cat.uuid.clone()));
-    c.insert("metadata".into(), metadata_json(&cat.metadata));
-    put_list(&mut c, "params", &cat.params, param_json);
-    put_list(&mut c, "controls", &cat.controls, control_json);
-    put_list(&mut c, "groups", &cat.groups, group_json);
-    if !cat.back_matter.is_empty() {
-        let resources = cat.back_matter.iter().map(|r| r.value.clone()).collect();
-        let mut b = Map::new();
-        b.insert("resources".into(), Value::Array(resources));
-        c.insert("back-matter".into(), Value::Object(b));
+    to_value(&CatalogDocument(cat))
+}
+
+/// A value serialized to JSON; the catalog's types serialize only to maps, strings and arrays
+/// of them, which never fails.
+fn to_value(v: &impl Serialize) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+/// The catalog as an OSCAL catalog document, serialized as it is written (keys in the order
+/// a JSON value holds them, so writing it straight gives the bytes [`to_json`]'s value gives).
+#[derive(Debug, Clone, Copy)]
+pub struct CatalogDocument<'a>(pub &'a Catalog);
+
+impl Serialize for CatalogDocument<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut root = s.serialize_map(Some(1))?;
+        root.serialize_entry("catalog", &CatalogBody(self.0))?;
+        root.end()
     }
-    let mut root = Map::new();
-    root.insert("catalog".into(), Value::Object(c));
-    Value::Object(root)
+}
+
+struct CatalogBody<'a>(&'a Catalog);
+
+impl Serialize for CatalogBody<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let cat = self.0;
+        let mut m = s.serialize_map(None)?;
+        if !cat.back_matter.is_empty() {
+            m.serialize_entry("back-matter", &BackMatter(&cat.back_matter))?;
+        }
+        list(&mut m, "controls", &cat.controls)?;
+        list(&mut m, "groups", &cat.groups)?;
+        m.serialize_entry("metadata", &metadata_json(&cat.metadata))?;
+        list(&mut m, "params", &cat.params)?;
+        m.serialize_entry("uuid", &cat.uuid)?;
+        m.end()
+    }
+}
+
+struct BackMatter<'a>(&'a [Resource]);
+
+impl Serialize for BackMatter<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(1))?;
+        let resources: Vec<&Value> = self.0.iter().map(|r| &r.value).collect();
+        m.serialize_entry("resources", &resources)?;
+        m.end()
+    }
 }
 
 fn metadata_json(m: &Metadata) -> Value {
@@ -993,147 +1028,173 @@ fn metadata_json(m: &Metadata) -> Value {
     Value::Object(v)
 }
 
-fn put_str(m: &mut Map<String, Value>, key: &str, v: &Option<String>) {
-    if let Some(s) = v {
-        m.insert(key.to_owned(), Value::String(s.clone()));
+/// An entry for a string, left out when there is none.
+fn opt<M: SerializeMap>(m: &mut M, key: &str, v: &Option<String>) -> Result<(), M::Error> {
+    match v {
+        Some(s) => m.serialize_entry(key, s),
+        None => Ok(()),
     }
 }
 
-fn put_list<T>(m: &mut Map<String, Value>, key: &str, items: &[T], f: fn(&T) -> Value) {
-    if !items.is_empty() {
-        m.insert(key.to_owned(), Value::Array(items.iter().map(f).collect()));
+/// An entry for a list, left out when it is empty (OSCAL arrays have at least one item).
+fn list<M: SerializeMap, T: Serialize>(m: &mut M, key: &str, items: &[T]) -> Result<(), M::Error> {
+    if items.is_empty() {
+        Ok(())
+    } else {
+        m.serialize_entry(key, items)
     }
 }
 
-fn put_strings(m: &mut Map<String, Value>, key: &str, items: &[String]) {
-    if !items.is_empty() {
-        m.insert(
-            key.to_owned(),
-            Value::Array(items.iter().map(|s| Value::String(s.clone())).collect()),
-        );
+// Each type writes its keys in sorted order, as a JSON value's map holds them.
+
+impl Serialize for Group {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        opt(&mut m, "class", &self.class)?;
+        list(&mut m, "controls", &self.controls)?;
+        list(&mut m, "groups", &self.groups)?;
+        opt(&mut m, "id", &self.id)?;
+        list(&mut m, "links", &self.links)?;
+        list(&mut m, "params", &self.params)?;
+        list(&mut m, "parts", &self.parts)?;
+        list(&mut m, "props", &self.props)?;
+        m.serialize_entry("title", &self.title)?;
+        m.end()
     }
 }
 
-fn group_json(g: &Group) -> Value {
-    let mut m = Map::new();
-    put_str(&mut m, "id", &g.id);
-    put_str(&mut m, "class", &g.class);
-    m.insert("title".into(), Value::String(g.title.clone()));
-    put_list(&mut m, "params", &g.params, param_json);
-    put_list(&mut m, "props", &g.props, prop_json);
-    put_list(&mut m, "links", &g.links, link_json);
-    put_list(&mut m, "parts", &g.parts, part_json);
-    put_list(&mut m, "groups", &g.groups, group_json);
-    put_list(&mut m, "controls", &g.controls, control_json);
-    Value::Object(m)
+impl Serialize for Control {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        opt(&mut m, "class", &self.class)?;
+        list(&mut m, "controls", &self.controls)?;
+        m.serialize_entry("id", &self.id)?;
+        list(&mut m, "links", &self.links)?;
+        list(&mut m, "params", &self.params)?;
+        list(&mut m, "parts", &self.parts)?;
+        list(&mut m, "props", &self.props)?;
+        m.serialize_entry("title", &self.title)?;
+        m.end()
+    }
 }
 
 /// One control as OSCAL JSON (what [`to_json`] writes for it).
 pub fn control_json(c: &Control) -> Value {
-    let mut m = Map::new();
-    m.insert("id".into(), Value::String(c.id.clone()));
-    put_str(&mut m, "class", &c.class);
-    m.insert("title".into(), Value::String(c.title.clone()));
-    put_list(&mut m, "params", &c.params, param_json);
-    put_list(&mut m, "props", &c.props, prop_json);
-    put_list(&mut m, "links", &c.links, link_json);
-    put_list(&mut m, "parts", &c.parts, part_json);
-    put_list(&mut m, "controls", &c.controls, control_json);
-    Value::Object(m)
+    to_value(c)
 }
 
-fn part_json(p: &Part) -> Value {
-    let mut m = Map::new();
-    put_str(&mut m, "id", &p.id);
-    m.insert("name".into(), Value::String(p.name.clone()));
-    put_str(&mut m, "ns", &p.ns);
-    put_str(&mut m, "class", &p.class);
-    put_str(&mut m, "title", &p.title);
-    put_list(&mut m, "props", &p.props, prop_json);
-    put_str(&mut m, "prose", &p.prose);
-    put_list(&mut m, "parts", &p.parts, part_json);
-    put_list(&mut m, "links", &p.links, link_json);
-    Value::Object(m)
+impl Serialize for Part {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        opt(&mut m, "class", &self.class)?;
+        opt(&mut m, "id", &self.id)?;
+        list(&mut m, "links", &self.links)?;
+        m.serialize_entry("name", &self.name)?;
+        opt(&mut m, "ns", &self.ns)?;
+        list(&mut m, "parts", &self.parts)?;
+        list(&mut m, "props", &self.props)?;
+        opt(&mut m, "prose", &self.prose)?;
+        opt(&mut m, "title", &self.title)?;
+        m.end()
+    }
+}
+
+impl Serialize for Param {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        opt(&mut m, "class", &self.class)?;
+        list(&mut m, "constraints", &self.constraints)?;
+        opt(&mut m, "depends-on", &self.depends_on)?;
+        if !self.guidelines.is_empty() {
+            let guidelines: Vec<Guideline> = self.guidelines.iter().map(|g| Guideline(g)).collect();
+            m.serialize_entry("guidelines", &guidelines)?;
+        }
+        m.serialize_entry("id", &self.id)?;
+        opt(&mut m, "label", &self.label)?;
+        list(&mut m, "links", &self.links)?;
+        list(&mut m, "props", &self.props)?;
+        opt(&mut m, "remarks", &self.remarks)?;
+        // The schema allows values or a selection, not both: set values win (they are what a
+        // profile chose among the choices).
+        if self.values.is_empty()
+            && let Some(select) = &self.select
+        {
+            m.serialize_entry("select", select)?;
+        }
+        opt(&mut m, "usage", &self.usage)?;
+        list(&mut m, "values", &self.values)?;
+        m.end()
+    }
 }
 
 /// One parameter as OSCAL JSON.
 pub fn param_json(p: &Param) -> Value {
-    let mut m = Map::new();
-    m.insert("id".into(), Value::String(p.id.clone()));
-    put_str(&mut m, "class", &p.class);
-    put_str(&mut m, "depends-on", &p.depends_on);
-    put_list(&mut m, "props", &p.props, prop_json);
-    put_list(&mut m, "links", &p.links, link_json);
-    put_str(&mut m, "label", &p.label);
-    put_str(&mut m, "usage", &p.usage);
-    put_list(&mut m, "constraints", &p.constraints, constraint_json);
-    if !p.guidelines.is_empty() {
-        let gs = p
-            .guidelines
-            .iter()
-            .map(|g| {
-                let mut gm = Map::new();
-                gm.insert("prose".into(), Value::String(g.clone()));
-                Value::Object(gm)
-            })
-            .collect();
-        m.insert("guidelines".into(), Value::Array(gs));
+    to_value(p)
+}
+
+struct Guideline<'a>(&'a str);
+
+impl Serialize for Guideline<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(1))?;
+        m.serialize_entry("prose", self.0)?;
+        m.end()
     }
-    // The schema allows values or a selection, not both: set values win (they are what a
-    // profile chose among the choices).
-    if !p.values.is_empty() {
-        put_strings(&mut m, "values", &p.values);
-    } else if let Some(s) = &p.select {
-        let mut sm = Map::new();
-        if let Some(h) = s.how_many {
-            sm.insert("how-many".into(), Value::String(h.as_str().to_owned()));
+}
+
+impl Serialize for Select {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        list(&mut m, "choice", &self.choices)?;
+        if let Some(h) = self.how_many {
+            m.serialize_entry("how-many", h.as_str())?;
         }
-        put_strings(&mut sm, "choice", &s.choices);
-        m.insert("select".into(), Value::Object(sm));
+        m.end()
     }
-    put_str(&mut m, "remarks", &p.remarks);
-    Value::Object(m)
 }
 
-fn constraint_json(c: &Constraint) -> Value {
-    let mut m = Map::new();
-    put_str(&mut m, "description", &c.description);
-    if !c.tests.is_empty() {
-        let tests = c
-            .tests
-            .iter()
-            .map(|t| {
-                let mut tm = Map::new();
-                tm.insert("expression".into(), Value::String(t.expression.clone()));
-                put_str(&mut tm, "remarks", &t.remarks);
-                Value::Object(tm)
-            })
-            .collect();
-        m.insert("tests".into(), Value::Array(tests));
+impl Serialize for Constraint {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        opt(&mut m, "description", &self.description)?;
+        list(&mut m, "tests", &self.tests)?;
+        m.end()
     }
-    Value::Object(m)
 }
 
-fn prop_json(p: &Prop) -> Value {
-    let mut m = Map::new();
-    m.insert("name".into(), Value::String(p.name.clone()));
-    put_str(&mut m, "uuid", &p.uuid);
-    put_str(&mut m, "ns", &p.ns);
-    m.insert("value".into(), Value::String(p.value.clone()));
-    put_str(&mut m, "class", &p.class);
-    put_str(&mut m, "group", &p.group);
-    put_str(&mut m, "remarks", &p.remarks);
-    Value::Object(m)
+impl Serialize for ConstraintTest {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("expression", &self.expression)?;
+        opt(&mut m, "remarks", &self.remarks)?;
+        m.end()
+    }
 }
 
-fn link_json(l: &Link) -> Value {
-    let mut m = Map::new();
-    m.insert("href".into(), Value::String(l.href.clone()));
-    put_str(&mut m, "rel", &l.rel);
-    put_str(&mut m, "media-type", &l.media_type);
-    put_str(&mut m, "resource-fragment", &l.resource_fragment);
-    put_str(&mut m, "text", &l.text);
-    Value::Object(m)
+impl Serialize for Prop {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        opt(&mut m, "class", &self.class)?;
+        opt(&mut m, "group", &self.group)?;
+        m.serialize_entry("name", &self.name)?;
+        opt(&mut m, "ns", &self.ns)?;
+        opt(&mut m, "remarks", &self.remarks)?;
+        opt(&mut m, "uuid", &self.uuid)?;
+        m.serialize_entry("value", &self.value)?;
+        m.end()
+    }
+}
+
+impl Serialize for Link {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("href", &self.href)?;
+        opt(&mut m, "media-type", &self.media_type)?;
+        opt(&mut m, "rel", &self.rel)?;
+        opt(&mut m, "resource-fragment", &self.resource_fragment)?;
+        opt(&mut m, "text", &self.text)?;
+        m.end()
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -28,7 +28,10 @@ use crate::catalog::{
 /// Read `bytes` (JSON) as an OSCAL catalog document, if it is one that reads without a note
 /// or an error. `file` names it (as [`Catalog::file`]).
 pub(crate) fn read(file: &str, bytes: &[u8]) -> Option<Catalog> {
-    let Obj(doc): Obj<Doc> = serde_json::from_slice(bytes).ok()?;
+    typed(file, serde_json::from_slice(bytes).ok()?)
+}
+
+fn typed(file: &str, Obj(doc): Obj<Doc>) -> Option<Catalog> {
     let Obj(c) = doc.catalog;
     let metadata = metadata(c.metadata)?;
     let back_matter = match c.back_matter {
@@ -74,6 +77,14 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
     }
 }
 
+/// A list without the spare room it grew by while it was read (a catalog holds many short
+/// lists: a control's one or two props would otherwise take room for four).
+fn shrunk<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+    let mut v = Vec::<T>::deserialize(d)?;
+    v.shrink_to_fit();
+    Ok(v)
+}
+
 /// A value that is there (`null` included: the slow reader reports a `null` back-matter).
 fn some_value<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
     Value::deserialize(d).map(Some)
@@ -97,11 +108,11 @@ struct Doc {
 struct RawCatalog {
     uuid: String,
     metadata: Value,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     params: Vec<Obj<RawParam>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     controls: Vec<Obj<RawControl>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     groups: Vec<Obj<RawGroup>>,
     #[serde(rename = "back-matter", default, deserialize_with = "some_value")]
     back_matter: Option<Value>,
@@ -168,17 +179,17 @@ struct RawGroup {
     #[serde(default, deserialize_with = "some_string")]
     class: Option<String>,
     title: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     params: Vec<Obj<RawParam>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     props: Vec<Obj<RawProp>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     links: Vec<Obj<RawLink>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     parts: Vec<Obj<RawPart>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     groups: Vec<Obj<RawGroup>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     controls: Vec<Obj<RawControl>>,
 }
 
@@ -209,15 +220,15 @@ struct RawControl {
     #[serde(default, deserialize_with = "some_string")]
     class: Option<String>,
     title: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     params: Vec<Obj<RawParam>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     props: Vec<Obj<RawProp>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     links: Vec<Obj<RawLink>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     parts: Vec<Obj<RawPart>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     controls: Vec<Obj<RawControl>>,
 }
 
@@ -252,13 +263,13 @@ struct RawPart {
     class: Option<String>,
     #[serde(default, deserialize_with = "some_string")]
     title: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     props: Vec<Obj<RawProp>>,
     #[serde(default, deserialize_with = "some_string")]
     prose: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     parts: Vec<Obj<RawPart>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     links: Vec<Obj<RawLink>>,
 }
 
@@ -286,19 +297,19 @@ struct RawParam {
     class: Option<String>,
     #[serde(rename = "depends-on", default, deserialize_with = "some_string")]
     depends_on: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     props: Vec<Obj<RawProp>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     links: Vec<Obj<RawLink>>,
     #[serde(default, deserialize_with = "some_string")]
     label: Option<String>,
     #[serde(default, deserialize_with = "some_string")]
     usage: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     constraints: Vec<Obj<RawConstraint>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     guidelines: Vec<Obj<RawGuideline>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     values: Vec<String>,
     #[serde(default, deserialize_with = "some_select")]
     select: Option<RawSelect>,
@@ -347,7 +358,7 @@ impl From<RawParam> for Param {
 struct RawConstraint {
     #[serde(default, deserialize_with = "some_string")]
     description: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     tests: Vec<Obj<RawTest>>,
 }
 
@@ -370,7 +381,7 @@ struct RawGuideline {
 struct RawSelect {
     #[serde(rename = "how-many", default, deserialize_with = "some_how_many")]
     how_many: Option<HowMany>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shrunk")]
     choice: Vec<String>,
 }
 

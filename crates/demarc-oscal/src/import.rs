@@ -146,8 +146,8 @@ fn import_documents_with(
         // The catalogs given stand in for the ones the profiles import, whatever their file
         // names (the FedRAMP baselines name NIST's catalog by its upstream file name).
         let given: Vec<&Document> = catalogs.iter().collect();
-        for p in &profiles {
-            sources.push(profile::resolve_with(
+        for p in &mut profiles {
+            sources.push(profile::resolve_lean(
                 p,
                 search_dirs,
                 &given,

@@ -82,6 +82,46 @@ pub fn resolve_with(
     resolver.profile(profile, notes)
 }
 
+/// [`resolve`], taking the profile document: once what it says is read, the JSON of its
+/// `modify` (most of a baseline: the parts it adds) is let go before any catalog is read, so
+/// the alterations are not held twice while the catalog is.
+pub fn resolve_document(
+    mut profile: Document,
+    search: &[PathBuf],
+    notes: &mut Vec<Problem>,
+) -> Result<Catalog, OscalError> {
+    resolve_lean(&mut profile, search, &[], notes)
+}
+
+/// [`resolve_with`], letting go of the JSON of the profile's `modify` once it is read (see
+/// [`resolve_document`]); the document keeps everything else (file, path, metadata,
+/// back-matter, imports).
+pub fn resolve_lean(
+    profile: &mut Document,
+    search: &[PathBuf],
+    given: &[&Document],
+    notes: &mut Vec<Problem>,
+) -> Result<Catalog, OscalError> {
+    let (files, dirs): (Vec<PathBuf>, Vec<PathBuf>) =
+        search.iter().cloned().partition(|p| p.is_file());
+    let mut resolver = Resolver {
+        search: &dirs,
+        files: &files,
+        given,
+        stack: vec![doc_key(profile)],
+    };
+    let spec = resolver.spec(profile, notes)?;
+    if let Some(root) = profile
+        .value
+        .get_mut("profile")
+        .and_then(Value::as_object_mut)
+        && let Some(modify) = root.remove("modify")
+    {
+        document::drop_in_background(modify);
+    }
+    resolver.profile_spec(profile, spec, notes)
+}
+
 /// What a profile says, read from its JSON.
 #[derive(Debug, Default)]
 struct ProfileSpec {
@@ -246,6 +286,12 @@ fn doc_file_names(doc: &Document) -> [Option<&str>; 2] {
 
 impl<'a> Resolver<'a> {
     fn profile(&mut self, doc: &Document, notes: &mut Vec<Problem>) -> Result<Catalog, OscalError> {
+        let spec = self.spec(doc, notes)?;
+        self.profile_spec(doc, spec, notes)
+    }
+
+    /// What a profile document says (an error when it is not a profile).
+    fn spec(&self, doc: &Document, notes: &mut Vec<Problem>) -> Result<ProfileSpec, OscalError> {
         if doc.kind != Kind::Profile {
             return Err(OscalError::invalid(
                 doc.file.clone(),
@@ -256,7 +302,15 @@ impl<'a> Resolver<'a> {
                 ),
             ));
         }
-        let spec = read_profile(doc, notes)?;
+        read_profile(doc, notes)
+    }
+
+    fn profile_spec(
+        &mut self,
+        doc: &Document,
+        spec: ProfileSpec,
+        notes: &mut Vec<Problem>,
+    ) -> Result<Catalog, OscalError> {
         let mut selections = Vec::with_capacity(spec.imports.len());
         let mut resources: Vec<Resource> = Vec::new();
         for import in &spec.imports {
@@ -896,18 +950,21 @@ fn select(source: Catalog, import: &Import, file: &str, notes: &mut Vec<Problem>
         groups,
         back_matter: _,
     } = source;
+    // What is left out is freed off the main thread (most of a full catalog, for a baseline).
+    let mut dropped = Vec::new();
     let catalog = Catalog {
         file: src_file,
         uuid,
         metadata,
         params,
-        controls: prune_controls(controls, &selected),
+        controls: prune_controls(controls, &selected, &mut dropped),
         groups: groups
             .into_iter()
-            .filter_map(|g| prune_group(g, &selected))
+            .filter_map(|g| prune_group(g, &selected, &mut dropped))
             .collect(),
         back_matter: Vec::new(),
     };
+    crate::document::drop_in_background(dropped);
     Selection { catalog, selected }
 }
 
@@ -918,22 +975,36 @@ fn cat_ids(cat: &Catalog) -> HashSet<String> {
         .collect()
 }
 
-/// Keep the controls that are selected or hold a selected control (with all their content).
-fn prune_controls(controls: Vec<Control>, selected: &HashSet<String>) -> Vec<Control> {
+/// Keep the controls that are selected or hold a selected control (with all their content);
+/// the others go to `dropped`.
+fn prune_controls(
+    controls: Vec<Control>,
+    selected: &HashSet<String>,
+    dropped: &mut Vec<Control>,
+) -> Vec<Control> {
     controls
         .into_iter()
         .filter_map(|mut c| {
-            c.controls = prune_controls(std::mem::take(&mut c.controls), selected);
-            (selected.contains(&c.id) || !c.controls.is_empty()).then_some(c)
+            c.controls = prune_controls(std::mem::take(&mut c.controls), selected, dropped);
+            if selected.contains(&c.id) || !c.controls.is_empty() {
+                Some(c)
+            } else {
+                dropped.push(c);
+                None
+            }
         })
         .collect()
 }
 
-fn prune_group(mut g: Group, selected: &HashSet<String>) -> Option<Group> {
-    g.controls = prune_controls(std::mem::take(&mut g.controls), selected);
+fn prune_group(
+    mut g: Group,
+    selected: &HashSet<String>,
+    dropped: &mut Vec<Control>,
+) -> Option<Group> {
+    g.controls = prune_controls(std::mem::take(&mut g.controls), selected, dropped);
     g.groups = std::mem::take(&mut g.groups)
         .into_iter()
-        .filter_map(|sub| prune_group(sub, selected))
+        .filter_map(|sub| prune_group(sub, selected, dropped))
         .collect();
     (!g.controls.is_empty() || !g.groups.is_empty()).then_some(g)
 }

@@ -185,27 +185,28 @@ fn print_notes(notes: &[Problem]) {
 fn resolve(args: &OscalResolveArgs) -> Result<Outcome> {
     let mut notes = Vec::new();
     let resolved = demarc_oscal::document::load(&args.profile)
-        .and_then(|doc| demarc_oscal::profile::resolve(&doc, &args.catalog, &mut notes));
+        .and_then(|doc| demarc_oscal::profile::resolve_document(doc, &args.catalog, &mut notes));
     let catalog = match resolved {
         Ok(c) => c,
         Err(e) => return unreadable(&e, ReportFormat::Text),
     };
-    let json = demarc_oscal::catalog::to_json(&catalog);
-    let text = serde_json::to_string_pretty(&json)?;
+    let document = demarc_oscal::catalog::CatalogDocument(&catalog);
     print_notes(&notes);
     match &args.output {
         Some(path) => {
-            super::write_atomically(path, text.as_bytes())?;
+            super::write_atomically_with(path, |w| {
+                serde_json::to_writer_pretty(w, &document).map_err(std::io::Error::from)
+            })?;
             eprintln!(
                 "wrote {} ({} controls)",
                 path.display(),
                 control_ids(&catalog).len()
             );
         }
-        None => crate::term::out(&text),
+        None => crate::term::out(&serde_json::to_string_pretty(&document)?),
     }
     // The process ends here: no need to free the catalog piece by piece first.
-    std::mem::forget((catalog, json, text));
+    std::mem::forget(catalog);
     Ok(Outcome::Ok)
 }
 

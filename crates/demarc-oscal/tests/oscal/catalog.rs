@@ -247,6 +247,18 @@ fn reading_json_straight_gives_what_reading_the_value_gives() {
     assert_eq!(fast, 8);
 }
 
+/// Written straight, a catalog gives the bytes its JSON value gives (keys in the order the
+/// value holds them), for every real catalog.
+#[test]
+fn writing_straight_gives_what_the_value_gives() {
+    for rel in [CATALOG_501, AWS, NIST_LOW, FEDRAMP_LI_SAAS] {
+        let Some((_, cat, _)) = load(rel) else { return };
+        let straight = serde_json::to_string_pretty(&catalog::CatalogDocument(&cat)).unwrap();
+        let value = serde_json::to_string_pretty(&catalog::to_json(&cat)).unwrap();
+        assert!(straight == value, "{rel}: written straight differs");
+    }
+}
+
 mod breakages {
     use super::*;
     use crate::common::{at, breaks, count, shorten};

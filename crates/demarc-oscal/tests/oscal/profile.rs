@@ -845,6 +845,7 @@ fn the_catalog_is_found_by_name_in_a_search_directory() {
     let link = dir.join("NIST_SP-800-53_rev5_catalog.json");
     let _ = std::fs::remove_file(&link);
     std::os::unix::fs::symlink(&cat, &link).unwrap();
+    let given = document::load(&cat).unwrap();
     for level in ["HIGH", "MODERATE"] {
         let p = load(&fedramp_profile(level)).unwrap();
         let mut notes = Vec::new();
@@ -854,6 +855,15 @@ fn the_catalog_is_found_by_name_in_a_search_directory() {
             if level == "HIGH" { 410 } else { 323 }
         );
         assert!(!note_kinds(&notes).contains_key("catalog substituted"));
+        // The catalog found on disk is read straight into typed values; given as a document,
+        // it is read from its JSON value: the same resolved catalog either way.
+        assert!(resolve(&p, &[&given], &mut Vec::new()) == out, "{level}");
+        // Resolving the document itself (its `modify` let go once read) changes nothing.
+        let mut lean_notes = Vec::new();
+        let lean =
+            profile::resolve_document(p.clone(), std::slice::from_ref(&dir), &mut lean_notes)
+                .unwrap();
+        assert!(lean == out && lean_notes == notes, "{level}");
     }
     // The catalog file itself, whatever its name, given where a search directory goes.
     let p = load(&fedramp_profile("LOW")).unwrap();
