@@ -423,6 +423,19 @@ const PARAM_KEYS: &[&str] = &[
     "remarks",
 ];
 
+/// The hrefs of a back-matter resource's rlinks (those that have one).
+pub(crate) fn rlink_hrefs(resource: &Map<String, Value>) -> Vec<String> {
+    resource
+        .get("rlinks")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.get("href").and_then(Value::as_str).map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 impl<'n> Reader<'n> {
     pub(crate) fn new(file: &'n str, notes: &'n mut Vec<Problem>) -> Reader<'n> {
         Reader {
@@ -592,15 +605,7 @@ impl<'n> Reader<'n> {
                 continue;
             };
             let title = self.string(rm, "title", &l);
-            let rlinks = rm
-                .get("rlinks")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|x| x.get("href").and_then(Value::as_str).map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let rlinks = rlink_hrefs(rm);
             out.push(Resource {
                 uuid,
                 title,

@@ -152,15 +152,7 @@ fn back_matter(value: Value) -> Option<Vec<Resource>> {
             None => None,
             Some(t) => Some(t.as_str()?.to_owned()),
         };
-        let rlinks = rm
-            .get("rlinks")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.get("href").and_then(Value::as_str).map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let rlinks = crate::catalog::rlink_hrefs(rm);
         out.push(Resource {
             uuid,
             title,

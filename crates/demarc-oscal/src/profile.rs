@@ -71,15 +71,13 @@ pub fn resolve_with(
     given: &[&Document],
     notes: &mut Vec<Problem>,
 ) -> Result<Catalog, OscalError> {
-    let (files, dirs): (Vec<PathBuf>, Vec<PathBuf>) =
-        search.iter().cloned().partition(|p| p.is_file());
-    let mut resolver = Resolver {
-        search: &dirs,
-        files: &files,
-        given,
-        stack: vec![doc_key(profile)],
-    };
-    resolver.profile(profile, notes)
+    let (files, dirs) = split_search(search);
+    Resolver::new(&dirs, &files, given, profile).profile(profile, notes)
+}
+
+/// The search paths as (files, directories).
+fn split_search(search: &[PathBuf]) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    search.iter().cloned().partition(|p| p.is_file())
 }
 
 /// [`resolve`], taking the profile document: once what it says is read, the JSON of its
@@ -102,14 +100,8 @@ pub fn resolve_lean(
     given: &[&Document],
     notes: &mut Vec<Problem>,
 ) -> Result<Catalog, OscalError> {
-    let (files, dirs): (Vec<PathBuf>, Vec<PathBuf>) =
-        search.iter().cloned().partition(|p| p.is_file());
-    let mut resolver = Resolver {
-        search: &dirs,
-        files: &files,
-        given,
-        stack: vec![doc_key(profile)],
-    };
+    let (files, dirs) = split_search(search);
+    let mut resolver = Resolver::new(&dirs, &files, given, profile);
     let spec = resolver.spec(profile, notes)?;
     if let Some(root) = profile
         .value
@@ -285,6 +277,20 @@ fn doc_file_names(doc: &Document) -> [Option<&str>; 2] {
 }
 
 impl<'a> Resolver<'a> {
+    fn new(
+        search: &'a [PathBuf],
+        files: &'a [PathBuf],
+        given: &'a [&'a Document],
+        profile: &Document,
+    ) -> Resolver<'a> {
+        Resolver {
+            search,
+            files,
+            given,
+            stack: vec![doc_key(profile)],
+        }
+    }
+
     fn profile(&mut self, doc: &Document, notes: &mut Vec<Problem>) -> Result<Catalog, OscalError> {
         let spec = self.spec(doc, notes)?;
         self.profile_spec(doc, spec, notes)

@@ -112,3 +112,27 @@ pub fn breaks(v: &mut Value, how: usize, salt: usize) {
     };
     *v = replacement;
 }
+
+/// One of `docs` (by `doc`), broken at one random place, or two when `twice` (what the
+/// property tests run on; `None` when there are no documents, the shared data being absent).
+pub fn broken(
+    docs: &[Value],
+    doc: usize,
+    place: usize,
+    how: usize,
+    salt: usize,
+    twice: bool,
+) -> Option<Value> {
+    if docs.is_empty() {
+        eprintln!("skipped: ../shared/data is absent");
+        return None;
+    }
+    let mut v = docs[doc % docs.len()].clone();
+    let n = count(&v);
+    breaks(at(&mut v, 1 + place % (n - 1)), how, salt);
+    if twice {
+        let n = count(&v);
+        breaks(at(&mut v, 1 + salt % (n - 1)), (how + salt) % 16, place);
+    }
+    Some(v)
+}
