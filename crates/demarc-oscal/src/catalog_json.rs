@@ -28,7 +28,9 @@ use crate::catalog::{
 /// Read `bytes` (JSON) as an OSCAL catalog document, if it is one that reads without a note
 /// or an error. `file` names it (as [`Catalog::file`]).
 pub(crate) fn read(file: &str, bytes: &[u8]) -> Option<Catalog> {
-    typed(file, serde_json::from_slice(bytes).ok()?)
+    // Checked as UTF-8 once, not string by string as the parser does for bytes.
+    let text = std::str::from_utf8(bytes).ok()?;
+    typed(file, serde_json::from_str(text).ok()?)
 }
 
 fn typed(file: &str, Obj(doc): Obj<Doc>) -> Option<Catalog> {

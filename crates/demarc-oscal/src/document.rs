@@ -230,7 +230,13 @@ fn parse(file: &str, bytes: &[u8], format: Format) -> Result<Document, OscalErro
 }
 
 fn parse_json(file: &str, bytes: &[u8]) -> Result<Value, OscalError> {
-    serde_json::from_slice(bytes).map_err(|e| OscalError::Syntax {
+    // Text checked as UTF-8 once is parsed without checking it again string by string; bytes
+    // that are not UTF-8 are parsed as bytes, for the parser's message on where they go wrong.
+    match std::str::from_utf8(bytes) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(bytes),
+    }
+    .map_err(|e| OscalError::Syntax {
         file: file.to_owned(),
         line: e.line(),
         // serde_json says column 0 at the end of the file; columns count from 1.

@@ -1096,7 +1096,10 @@ pub struct Valid {
 /// why. The document's value is built only when `keep` says so for its kind (exactly as
 /// `serde_json::from_slice` would build it).
 pub fn parse_valid(bytes: &[u8], keep: &dyn Fn(Kind) -> bool) -> Option<Valid> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    // Checked as UTF-8 once, not string by string as the parser does for bytes (bytes that
+    // are not UTF-8 go to the slow path, which says where).
+    let text = std::str::from_utf8(bytes).ok()?;
+    let mut de = serde_json::Deserializer::from_str(text);
     let valid = Root { keep }.deserialize(&mut de).ok()?;
     de.end().ok()?;
     Some(valid)
