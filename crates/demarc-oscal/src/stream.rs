@@ -11,16 +11,18 @@
 //! lenient; tests check that it agrees with the complete schema on every real file, on every
 //! broken one and on random breakages of real files.
 //!
-//! How it works. The schema is compiled once per process into nodes (one per schema object:
-//! its own keywords, `$ref` resolved to the node it names) and then into *plans*. A plan is
-//! what to check on one value of the document: a set of nodes at once, because `anyOf`,
-//! `allOf` and `oneOf` ask for one value to be checked against several schemas (a catalog
-//! group is either a group of groups or a group of controls; the root is one branch per
-//! model). For an object a plan knows, per key, the plan for that key's value and which of
-//! its nodes forbid the key; for an array, the plan for the items. Every plan reachable from
-//! the root is built up front, so checking a value is a walk over the parser's events with
-//! bit masks: which nodes still accept the value, and at the end which of the plan's roots
-//! do, once `$ref`, `allOf`, `anyOf` and `oneOf` are applied.
+//! How it works. The root of the schema (a `oneOf` with one branch per model) is applied by
+//! the root visitor itself; each model's part of the schema is compiled, the first time a
+//! document of that model is read, into nodes (one per schema object: its own keywords,
+//! `$ref` resolved to the node it names) and then into *plans*. A plan is what to check on
+//! one value of the document: a set of nodes at once, because `anyOf`, `allOf` and `oneOf`
+//! ask for one value to be checked against several schemas (a catalog group is either a
+//! group of groups or a group of controls). For an object a plan knows, per key, the plan for
+//! that key's value and which of its nodes forbid the key; for an array, the plan for the
+//! items. Every plan reachable from the model is built when it is compiled, so checking a
+//! value is a walk over the parser's events with bit masks: which nodes still accept the
+//! value, and at the end which of the plan's roots do, once `$ref`, `allOf`, `anyOf` and
+//! `oneOf` are applied.
 //!
 //! Strings are checked here (type, `enum`, `pattern`, with patterns translated from ECMA 262
 //! as the `jsonschema` crate translates them). Anything rarer — numbers, booleans, `null`,
@@ -738,6 +740,15 @@ impl Planner<'_> {
 }
 
 impl Compiled {
+    /// The mask of all of a plan's nodes.
+    fn all_atoms(plan: &Plan) -> u64 {
+        if plan.atoms.len() >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << plan.atoms.len()) - 1
+        }
+    }
+
     fn plan(&self, id: PlanId) -> &Plan {
         &self.plans[id as usize]
     }
@@ -862,16 +873,6 @@ impl Check<'_> {
         }
         let verdict = self.c.verdict(plan, ok);
         (verdict, if self.keeps() { value } else { Value::Null })
-    }
-}
-
-impl Compiled {
-    fn all_atoms(plan: &Plan) -> u64 {
-        if plan.atoms.len() >= 64 {
-            u64::MAX
-        } else {
-            (1u64 << plan.atoms.len()) - 1
-        }
     }
 }
 
