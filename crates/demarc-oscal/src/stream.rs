@@ -219,6 +219,16 @@ struct Plan {
     /// Nodes with `minItems` or `maxItems`.
     count_atoms: Vec<u8>,
     items: Rule,
+    /// Per node: its `allOf`, `anyOf` and `oneOf` targets, as indexes into `atoms`.
+    combinators: Vec<Combinators>,
+}
+
+/// A node's combinator targets within its plan (each comes after the node in `atoms`).
+#[derive(Default)]
+struct Combinators {
+    all_of: Vec<u8>,
+    any_of: Vec<u8>,
+    one_of: Vec<u8>,
 }
 
 /// The schema of one model (the root `oneOf` branch whose key it is), compiled: nodes, plans,
@@ -648,7 +658,26 @@ impl Planner<'_> {
                     .fold(0u64, |m, bit| m | 1 << bit)
             })
             .collect();
+        let targets = |list: &[NodeId]| -> Result<Vec<u8>, String> {
+            list.iter()
+                .map(|t| {
+                    index(self.resolve(*t)).ok_or_else(|| "a target outside its plan".to_owned())
+                })
+                .collect()
+        };
+        let combinators = atoms
+            .iter()
+            .map(|n| {
+                let node = &self.nodes[*n as usize];
+                Ok(Combinators {
+                    all_of: targets(&node.all_of)?,
+                    any_of: targets(&node.any_of)?,
+                    one_of: targets(&node.one_of)?,
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
         Ok(Plan {
+            combinators,
             atoms,
             roots: roots_ix,
             type_fail,
@@ -757,21 +786,14 @@ impl Compiled {
     fn verdict(&self, plan: &Plan, ok: u64) -> u64 {
         let mut accepted = ok;
         // Targets come after their users: settle from the end.
-        for i in (0..plan.atoms.len()).rev() {
+        for (i, c) in plan.combinators.iter().enumerate().rev() {
             if accepted & (1 << i) == 0 {
                 continue;
             }
-            let node = &self.nodes[plan.atoms[i] as usize];
-            let holds = |t: &NodeId| {
-                let t = self.resolve(*t);
-                plan.atoms
-                    .iter()
-                    .position(|a| *a == t)
-                    .is_some_and(|j| accepted & (1 << j) != 0)
-            };
-            let fine = node.all_of.iter().all(holds)
-                && (node.any_of.is_empty() || node.any_of.iter().any(holds))
-                && (node.one_of.is_empty() || node.one_of.iter().filter(|t| holds(t)).count() == 1);
+            let holds = |j: &u8| accepted & (1 << j) != 0;
+            let fine = c.all_of.iter().all(holds)
+                && (c.any_of.is_empty() || c.any_of.iter().any(holds))
+                && (c.one_of.is_empty() || c.one_of.iter().filter(|j| holds(j)).count() == 1);
             if !fine {
                 accepted &= !(1 << i);
             }
@@ -783,16 +805,6 @@ impl Compiled {
                 m
             }
         })
-    }
-
-    fn resolve(&self, mut id: NodeId) -> NodeId {
-        for _ in 0..64 {
-            match self.nodes[id as usize].reference {
-                Some(target) => id = target,
-                None => break,
-            }
-        }
-        id
     }
 }
 

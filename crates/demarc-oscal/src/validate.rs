@@ -67,11 +67,10 @@ pub fn validate_files(
     // shared-responsibility documents) only: other documents are checked, not kept.
     let keep = |kind: Kind| crate::crossref::READS.contains(&kind);
     let results = map_parallel(&files, |path| {
-        match schema::load_and_validate_keeping(path, &keep) {
-            Ok((doc, problems)) => Ok((doc, problems)),
-            Err(OscalError::Invalid(problems)) => Ok((None, problems)),
-            Err(e) => Err(e),
-        }
+        schema::load_and_validate_keeping(path, &keep).or_else(|e| match e {
+            OscalError::Invalid(problems) => Ok((None, problems)),
+            e => Err(e),
+        })
     });
     let mut report = Report::default();
     let mut docs: Vec<Document> = Vec::with_capacity(files.len());
