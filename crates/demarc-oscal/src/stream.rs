@@ -33,8 +33,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
+use regex_automata::meta;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::document::Kind;
@@ -94,7 +96,6 @@ struct Raw {
     any_of: Option<Vec<Raw>>,
     #[serde(rename = "oneOf")]
     one_of: Option<Vec<Raw>>,
-    definitions: Option<BTreeMap<String, Raw>>,
     // Annotations: they never decide validity.
     #[serde(rename = "$schema")]
     _schema: Option<IgnoredAny>,
@@ -108,6 +109,30 @@ struct Raw {
     _description: Option<IgnoredAny>,
     #[serde(rename = "examples")]
     _examples: Option<IgnoredAny>,
+}
+
+/// The schema's root: a `oneOf` with one branch per model, and the definitions the branches
+/// refer to, kept as their text and read one at a time when a model's compile reaches them
+/// (an SSP's compile reads a third of them; the rest are never turned into values).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRoot<'s> {
+    #[serde(rename = "type")]
+    types: Option<Types>,
+    #[serde(rename = "oneOf")]
+    one_of: Option<Vec<Raw>>,
+    #[serde(borrow)]
+    definitions: Option<BTreeMap<String, &'s RawValue>>,
+    #[serde(rename = "$schema")]
+    _schema: Option<IgnoredAny>,
+    #[serde(rename = "$id")]
+    _id: Option<IgnoredAny>,
+    #[serde(rename = "$comment")]
+    _comment: Option<IgnoredAny>,
+    #[serde(rename = "title")]
+    _title: Option<IgnoredAny>,
+    #[serde(rename = "description")]
+    _description: Option<IgnoredAny>,
 }
 
 #[derive(Deserialize)]
@@ -124,11 +149,11 @@ struct Node {
     reference: Option<NodeId>,
     /// Allowed types as bits; 0 = any.
     types: u8,
-    /// The node's keywords that apply to scalars, for numbers, booleans and `null` (and
-    /// strings, when `string_delegated`).
+    /// The node's keywords that apply to scalars, for numbers, booleans and `null`.
     scalar: Option<Arc<Scalar>>,
-    /// Strings go to `scalar` (the node has `format` or `contentEncoding`).
-    string_delegated: bool,
+    /// The node's `format` and `contentEncoding`, for strings (its `enum` and `pattern` are
+    /// checked here).
+    string_formats: Option<Arc<Scalar>>,
     enumeration: Option<Vec<String>>,
     pattern: Option<Arc<Pattern>>,
     min_items: Option<u64>,
@@ -165,13 +190,23 @@ impl Scalar {
 /// A `pattern`, compiled on first use and shared by the nodes that have it.
 struct Pattern {
     source: String,
-    regex: OnceLock<Option<regex::Regex>>,
+    regex: OnceLock<Option<meta::Regex>>,
+}
+
+/// A schema pattern as run here: the `regex` crate's engine, as `regex::Regex::new` builds it
+/// but without the one-pass DFA, which only reports capture groups (this path never asks for
+/// them) and took 600 KB for the date-time pattern alone.
+fn compile_pattern(source: &str) -> Option<meta::Regex> {
+    meta::Regex::builder()
+        .configure(meta::Regex::config().onepass(false))
+        .build(&ecma_to_rust(source))
+        .ok()
 }
 
 impl Pattern {
     fn is_match(&self, s: &str) -> bool {
         self.regex
-            .get_or_init(|| regex::Regex::new(&ecma_to_rust(&self.source)).ok())
+            .get_or_init(|| compile_pattern(&self.source))
             .as_ref()
             // A pattern that does not compile matches nothing here: the slow path decides.
             .is_some_and(|r| r.is_match(s))
@@ -251,8 +286,8 @@ impl fmt::Debug for Compiled {
 
 /// The embedded schema as read, once per process; `None` if it uses a keyword this path does
 /// not handle (then every document takes the slow path; a test checks it is not so).
-fn raw_schema() -> Option<&'static Raw> {
-    static RAW: OnceLock<Option<Raw>> = OnceLock::new();
+fn raw_schema() -> Option<&'static RawRoot<'static>> {
+    static RAW: OnceLock<Option<RawRoot<'static>>> = OnceLock::new();
     RAW.get_or_init(|| serde_json::from_str(SCHEMA_JSON).ok())
         .as_ref()
 }
@@ -269,24 +304,17 @@ fn compiled(kind: Kind) -> Option<&'static Compiled> {
 
 /// Compile one model's part of a schema, or say what in it is not handled.
 pub fn compile(schema_json: &str, kind: Kind) -> Result<Compiled, String> {
-    let raw: Raw = serde_json::from_str(schema_json).map_err(|e| e.to_string())?;
+    let raw: RawRoot = serde_json::from_str(schema_json).map_err(|e| e.to_string())?;
     compile_raw(&raw, kind)
 }
 
-fn compile_raw(raw: &Raw, kind: Kind) -> Result<Compiled, String> {
-    // The root is `{"type": "object", "oneOf": [branch per model]}`, each branch
-    // `{"properties": {"$schema": ..., "<model>": ...}, "required": ["<model>"],
-    // "additionalProperties": false}`: the root visitor applies that rule itself (see
-    // `Root`), so it is checked here to be exactly so.
+fn compile_raw(raw: &RawRoot, kind: Kind) -> Result<Compiled, String> {
+    // The root is `{"type": "object", "oneOf": [branch per model]}` (reading it refused any
+    // other keyword), each branch `{"properties": {"$schema": ..., "<model>": ...},
+    // "required": ["<model>"], "additionalProperties": false}`: the root visitor applies that
+    // rule itself (see `Root`), so it is checked here to be exactly so.
     let shape = |what: &str| Err(format!("the schema's root {what}"));
-    let root_fine = raw.reference.is_none()
-        && matches!(&raw.types, Some(Types::One(t)) if t == "object")
-        && raw.any_of.is_none()
-        && raw.all_of.is_none()
-        && raw.properties.is_none()
-        && raw.required.is_none()
-        && raw.additional.is_none();
-    if !root_fine {
+    if !matches!(&raw.types, Some(Types::One(t)) if t == "object") {
         return shape("is not an object with a oneOf of models");
     }
     let key = kind.root_key();
@@ -348,7 +376,7 @@ fn compile_raw(raw: &Raw, kind: Kind) -> Result<Compiled, String> {
 }
 
 struct Compiler<'s> {
-    definitions: Option<&'s BTreeMap<String, Raw>>,
+    definitions: Option<&'s BTreeMap<String, &'s RawValue>>,
     nodes: Vec<Node>,
     by_definition: HashMap<String, NodeId>,
     scalars: HashMap<String, Arc<Scalar>>,
@@ -409,14 +437,18 @@ impl Compiler<'_> {
             node.pattern = Some(shared);
             scalar.insert("pattern".to_owned(), Value::from(pattern.as_str()));
         }
+        let mut formats = Map::new();
         for (keyword, value) in [
             ("format", &raw.format),
             ("contentEncoding", &raw.content_encoding),
         ] {
             if let Some(value) = value {
-                node.string_delegated = true;
-                scalar.insert(keyword.to_owned(), Value::from(value.as_str()));
+                formats.insert(keyword.to_owned(), Value::from(value.as_str()));
             }
+        }
+        if !formats.is_empty() {
+            node.string_formats = Some(self.scalar(formats.clone()));
+            scalar.append(&mut formats);
         }
         for (keyword, value) in [
             ("minimum", &raw.minimum),
@@ -451,25 +483,28 @@ impl Compiler<'_> {
         }
         if scalar.keys().any(|k| k != "type") {
             // (A type alone is checked here, for every value.)
-            scalar.insert(
-                "$schema".to_owned(),
-                Value::from("http://json-schema.org/draft-07/schema#"),
-            );
-            let schema = Value::Object(scalar);
-            let shared = self
-                .scalars
-                .entry(schema.to_string())
-                .or_insert_with(|| {
-                    Arc::new(Scalar {
-                        schema,
-                        validator: OnceLock::new(),
-                    })
-                })
-                .clone();
-            node.scalar = Some(shared);
+            node.scalar = Some(self.scalar(scalar));
         }
         self.nodes[id as usize] = node;
         Ok(id)
+    }
+
+    /// Keywords as a draft 7 schema of their own, shared by the nodes that have the same.
+    fn scalar(&mut self, mut keywords: Map<String, Value>) -> Arc<Scalar> {
+        keywords.insert(
+            "$schema".to_owned(),
+            Value::from("http://json-schema.org/draft-07/schema#"),
+        );
+        let schema = Value::Object(keywords);
+        self.scalars
+            .entry(schema.to_string())
+            .or_insert_with(|| {
+                Arc::new(Scalar {
+                    schema,
+                    validator: OnceLock::new(),
+                })
+            })
+            .clone()
     }
 
     fn definition(&mut self, target: &str) -> Result<NodeId, String> {
@@ -479,15 +514,16 @@ impl Compiler<'_> {
         let name = target
             .strip_prefix("#/definitions/")
             .ok_or_else(|| format!("$ref {target}: only #/definitions/NAME is handled"))?;
-        let raw = self
+        let text = self
             .definitions
             .and_then(|d| d.get(name))
             .ok_or_else(|| format!("$ref {target}: no such definition"))?;
+        let raw: Raw = serde_json::from_str(text.get()).map_err(|e| format!("{target}: {e}"))?;
         // Reserve the id first: definitions refer to themselves (parts hold parts).
         let id = NodeId::try_from(self.nodes.len()).map_err(|e| e.to_string())?;
         self.nodes.push(Node::default());
         self.by_definition.insert(target.to_owned(), id);
-        let body = self.node(raw, target)?;
+        let body = self.node(&raw, target)?;
         self.nodes[id as usize].reference = Some(body);
         Ok(id)
     }
@@ -851,16 +887,15 @@ impl Check<'_> {
                 continue;
             }
             let node = &self.c.nodes[plan.atoms[a as usize] as usize];
-            let fine = if node.string_delegated {
-                node.scalar
+            let fine = node
+                .enumeration
+                .as_ref()
+                .is_none_or(|e| e.iter().any(|x| x == s))
+                && node.pattern.as_ref().is_none_or(|p| p.is_match(s))
+                && node
+                    .string_formats
                     .as_ref()
-                    .is_none_or(|x| x.accepts(&Value::String(s.to_owned())))
-            } else {
-                node.enumeration
-                    .as_ref()
-                    .is_none_or(|e| e.iter().any(|x| x == s))
-                    && node.pattern.as_ref().is_none_or(|p| p.is_match(s))
-            };
+                    .is_none_or(|x| x.accepts(&Value::String(s.to_owned())));
             if !fine {
                 ok &= !(1 << a);
             }
@@ -1219,14 +1254,14 @@ mod tests {
     /// The scalar keywords, compiled on first use, all compile, and so do the patterns.
     fn check_scalars(c: &Compiled) {
         for node in &c.nodes {
-            if let Some(scalar) = &node.scalar {
+            for scalar in node.scalar.iter().chain(&node.string_formats) {
                 jsonschema::options()
                     .with_draft(jsonschema::Draft::Draft7)
                     .build(&scalar.schema)
                     .unwrap();
             }
             if let Some(p) = &node.pattern {
-                regex::Regex::new(&ecma_to_rust(&p.source)).unwrap();
+                compile_pattern(&p.source).unwrap();
             }
         }
     }
@@ -1256,6 +1291,24 @@ mod tests {
         assert!(e.contains("#/definitions/NAME"), "{e}");
         let e = compile(&model("{}"), Kind::Profile).unwrap_err();
         assert!(e.contains("no branch for `profile`"), "{e}");
+        // The root holds only its models and their definitions.
+        let e = compile(
+            r#"{"type": "object", "required": ["catalog"], "oneOf": []}"#,
+            Kind::Catalog,
+        )
+        .unwrap_err();
+        assert!(e.contains("required"), "{e}");
+        // A definition is read when a model reaches it, and refused as any other schema.
+        let with_definition = |definition: &str| {
+            format!(
+                r##"{{"type": "object", "definitions": {{"d": {definition}}}, "oneOf": [{{"properties":
+                    {{"$schema": {{"type": "string"}}, "catalog": {{"$ref": "#/definitions/d"}}}},
+                    "required": ["catalog"], "additionalProperties": false}}]}}"##
+            )
+        };
+        assert!(compile(&with_definition("{}"), Kind::Catalog).is_ok());
+        let e = compile(&with_definition(r#"{"if": {}}"#), Kind::Catalog).unwrap_err();
+        assert!(e.contains("#/definitions/d") && e.contains("if"), "{e}");
     }
 
     #[test]
@@ -1267,7 +1320,7 @@ mod tests {
     }
 
     /// Every pattern of the schema, as run here and as the `jsonschema` crate runs it.
-    fn schema_patterns() -> Vec<(String, regex::Regex, jsonschema::Validator)> {
+    fn schema_patterns() -> Vec<(String, meta::Regex, jsonschema::Validator)> {
         let schema: Value = serde_json::from_str(SCHEMA_JSON).unwrap();
         let mut found = Vec::new();
         fn walk(v: &Value, out: &mut Vec<String>) {
@@ -1290,7 +1343,7 @@ mod tests {
         found
             .into_iter()
             .map(|p| {
-                let ours = regex::Regex::new(&ecma_to_rust(&p)).unwrap();
+                let ours = compile_pattern(&p).unwrap();
                 let theirs = jsonschema::options()
                     .with_draft(jsonschema::Draft::Draft7)
                     .build(&serde_json::json!({ "pattern": p }))
@@ -1308,7 +1361,7 @@ mod tests {
                 "[ a-zA-Z0-9_.:@+=/\\-\t\n\r\u{0b}\u{0c}\u{a0}\u{85}\u{2003}\u{2028}\u{2029}\u{feff}éßΩ٣]{0,12}"
             ).unwrap()
         ) {
-            static PATTERNS: std::sync::LazyLock<Vec<(String, regex::Regex, jsonschema::Validator)>> =
+            static PATTERNS: std::sync::LazyLock<Vec<(String, meta::Regex, jsonschema::Validator)>> =
                 std::sync::LazyLock::new(schema_patterns);
             for (p, ours, theirs) in PATTERNS.iter() {
                 prop_assert_eq!(ours.is_match(&s), theirs.is_valid(&Value::String(s.clone())), "{} on {:?}", p, s);
