@@ -1885,3 +1885,8 @@ mod xlsx;
 
 #[path = "cli/server.rs"]
 mod server;
+
+// ---- how the binary is linked ----
+
+#[path = "cli/link.rs"]
+mod link;
